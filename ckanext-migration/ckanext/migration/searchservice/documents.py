@@ -1,0 +1,228 @@
+"""Solr schema -> tantivy schema, and Solr documents -> tantivy documents."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import tantivy
+
+from .dates import UTC, format_date, parse_date
+from .errors import BadRequest
+from .schema import Analyzer, FieldDef, SolrSchema
+
+SOURCE_FIELD = "__src"
+# Solr refuses terms longer than this; we index a truncated prefix instead of failing
+MAX_TERM_BYTES = 32766
+
+
+def dynamic_field_name(index: int) -> str:
+    return "__dyn%d" % index
+
+
+def json_path(name: str) -> str:
+    """A key inside a JSON field, escaped the way tantivy addresses it."""
+    return name.replace("\\", "\\\\").replace(".", "\\.")
+
+
+def build_analyzer(an: Analyzer):
+    if an.tokenizer == "ngram":
+        tok = tantivy.Tokenizer.ngram(an.ngram[0], an.ngram[1], False)
+    elif an.tokenizer == "raw":
+        tok = tantivy.Tokenizer.raw()
+    elif an.tokenizer == "simple":
+        tok = tantivy.Tokenizer.simple()
+    else:
+        tok = tantivy.Tokenizer.whitespace()
+    builder = tantivy.TextAnalyzerBuilder(tok).filter(tantivy.Filter.remove_long(255))
+    if an.lowercase:
+        builder = builder.filter(tantivy.Filter.lowercase())
+    if an.stopwords:
+        builder = builder.filter(tantivy.Filter.stopword("english"))
+    if an.stem:
+        builder = builder.filter(tantivy.Filter.stemmer("english"))
+    if an.ascii_fold:
+        builder = builder.filter(tantivy.Filter.ascii_fold())
+    return builder.build()
+
+
+def analyzers_of(schema: SolrSchema) -> dict:
+    """Every analyzer the schema uses, by key, for indexing and for query parsing."""
+    out = {}
+    for fd in list(schema.fields.values()) + schema.dynamic:
+        for an in (fd.type.index_analyzer, fd.type.query_analyzer):
+            if an is not None and an.key not in out:
+                out[an.key] = build_analyzer(an)
+    return out
+
+
+def _add_field(builder, name: str, fd: FieldDef, json_field: bool = False):
+    kind = fd.kind
+    if json_field:
+        if kind == "text":
+            builder.add_json_field(name, tokenizer_name=fd.type.index_analyzer.key,
+                                   index_option="position")
+        else:
+            builder.add_json_field(name, fast=True, tokenizer_name="raw",
+                                   index_option="basic")
+    elif kind == "string":
+        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    elif kind == "text":
+        builder.add_text_field(name, tokenizer_name=fd.type.index_analyzer.key,
+                               index_option="position")
+    elif kind == "int":
+        builder.add_integer_field(name, indexed=True, fast=True)
+    elif kind == "float":
+        builder.add_float_field(name, indexed=True, fast=True)
+    elif kind == "date":
+        builder.add_date_field(name, indexed=True, fast=True)
+    elif kind == "boolean":
+        builder.add_boolean_field(name, indexed=True, fast=True)
+
+
+def build_tantivy_schema(schema: SolrSchema):
+    builder = tantivy.SchemaBuilder()
+    for name, fd in schema.fields.items():
+        if fd.indexed and fd.kind != "binary":
+            _add_field(builder, name, fd)
+    for i, fd in enumerate(schema.dynamic):
+        if fd.indexed and fd.kind != "binary":
+            _add_field(builder, dynamic_field_name(i), fd, json_field=True)
+    builder.add_bytes_field(SOURCE_FIELD, stored=True, indexed=False)
+    return builder.build()
+
+
+def convert_value(fd: FieldDef, name: str, value, doc_id: str):
+    """A Solr input value as the Python value stored for the field's kind."""
+    kind = fd.kind
+    try:
+        if kind in ("string", "text", "binary"):
+            if isinstance(value, bool):
+                return "true" if value else "false"
+            if isinstance(value, (dict, list)):
+                return json.dumps(value)
+            return str(value)
+        if kind == "int":
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError(value)
+            return int(str(value).strip()) if not isinstance(value, int) else value
+        if kind == "float":
+            return float(value)
+        if kind == "boolean":
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text not in ("true", "false", "t", "f", "1", "0", "on", "off"):
+                raise ValueError(value)
+            return text in ("true", "t", "1", "on")
+        if kind == "date":
+            if isinstance(value, dt.datetime):
+                return format_date(value)
+            text = str(value)
+            if text.strip().startswith("NOW"):
+                return format_date(dt.datetime.now(UTC))
+            return format_date(parse_date(text))
+    except (ValueError, TypeError, BadRequest):
+        pass
+    raise BadRequest("ERROR: [doc=%s] Error adding field '%s'='%s' msg=invalid %s value"
+                     % (doc_id, name, value, kind))
+
+
+class DocumentBuilder:
+    """Turns one Solr input document into a tantivy document plus its stored source."""
+
+    def __init__(self, schema: SolrSchema):
+        self.schema = schema
+        # name -> (FieldDef, dynamic index or None); resolution is cached, it is hot
+        self._resolved = {}
+
+    def resolve(self, name: str):
+        hit = self._resolved.get(name)
+        if hit is None:
+            fd = self.schema.resolve(name)
+            if fd is None:
+                return None
+            hit = (fd, self.schema.dynamic_for(name))
+            if len(self._resolved) < 100000:
+                self._resolved[name] = hit
+        return hit
+
+    def normalise(self, doc: dict) -> dict:
+        """Validate and type the input values: {field: value or [values]}."""
+        key = self.schema.unique_key
+        raw_id = doc.get(key)
+        if raw_id is None or raw_id == [] or raw_id == "":
+            raise BadRequest("Document is missing mandatory uniqueKey field: %s" % key)
+        doc_id = raw_id[0] if isinstance(raw_id, list) else raw_id
+        out = {}
+        for name, value in doc.items():
+            if value is None:
+                continue
+            hit = self.resolve(name)
+            if hit is None:
+                raise BadRequest("ERROR: [doc=%s] unknown field '%s'" % (doc_id, name))
+            fd = hit[0]
+            values = value if isinstance(value, list) else [value]
+            values = [convert_value(fd, name, v, doc_id) for v in values if v is not None]
+            if not values:
+                continue
+            if len(values) > 1 and not fd.multi:
+                raise BadRequest(
+                    "ERROR: [doc=%s] multiple values encountered for non multiValued "
+                    "field %s: %s" % (doc_id, name, values))
+            out[name] = values if fd.multi else values[0]
+        for name, fd in self.schema.fields.items():
+            if name not in out and fd.default is not None:
+                out[name] = convert_value(fd, name, fd.default, doc_id)
+                if fd.multi:
+                    out[name] = [out[name]]
+            if fd.required and name not in out:
+                raise BadRequest("ERROR: [doc=%s] missing required field: %s" % (doc_id, name))
+        return out
+
+    def build(self, source: dict):
+        """A tantivy document from a normalised source document."""
+        doc = tantivy.Document()
+        dynamic = {}
+        for name, value in source.items():
+            values = value if isinstance(value, list) else [value]
+            self._add(doc, dynamic, name, values)
+            for dest in self.schema.copy_targets(name):
+                if dest != name:
+                    dest_fd = self.schema.fields[dest]
+                    self._add(doc, dynamic, dest,
+                              [convert_value(dest_fd, dest, v, "") for v in values])
+        for idx, payload in dynamic.items():
+            doc.add_json(dynamic_field_name(idx), payload)
+        doc.add_bytes(SOURCE_FIELD, json.dumps(source, ensure_ascii=False).encode("utf-8"))
+        return doc
+
+    def _add(self, doc, dynamic: dict, name: str, values: list):
+        fd, dyn_index = self.resolve(name)
+        if not fd.indexed or fd.kind == "binary":
+            return
+        if dyn_index is not None:
+            bucket = dynamic.setdefault(dyn_index, {}).setdefault(name, [])
+            if fd.kind in ("string", "text"):
+                bucket.extend(_clip(v) for v in values)
+            else:
+                bucket.extend(values)
+            return
+        kind = fd.kind
+        for v in values:
+            if kind in ("string", "text"):
+                doc.add_text(name, _clip(v) if kind == "string" else v)
+            elif kind == "int":
+                doc.add_integer(name, v)
+            elif kind == "float":
+                doc.add_float(name, v)
+            elif kind == "date":
+                doc.add_date(name, parse_date(v))
+            elif kind == "boolean":
+                doc.add_boolean(name, v)
+
+
+def _clip(text: str) -> str:
+    data = text.encode("utf-8")
+    if len(data) <= MAX_TERM_BYTES:
+        return text
+    return data[:MAX_TERM_BYTES].decode("utf-8", "ignore")

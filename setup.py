@@ -1,0 +1,44 @@
+"""ckanext-migration: the open metadata catalogue of the migration Knowledge Platform."""
+from setuptools import find_namespace_packages, setup
+
+SRC = "ckanext-migration"
+
+setup(
+    name="ckanext-migration",
+    version="0.1.0",
+    description="CKAN extension and embedded Solr-compatible search service for the "
+                "migration Knowledge Platform catalogue",
+    license="AGPL-3.0",
+    python_requires=">=3.10",
+    package_dir={"": SRC},
+    packages=find_namespace_packages(SRC, include=["ckanext.*"]),
+    include_package_data=True,
+    package_data={"ckanext.migration": ["config_declaration.yaml", "templates/**/*",
+                                        "public/**/*"]},
+    install_requires=[
+        # CKAN pinned with its own pinned requirements (the "requirements" extra)
+        "ckan[requirements]==2.12.0",
+        "ckanext-scheming==3.1.0",
+        "ckanext-harvest==1.6.3",
+        "ckanext-dcat==2.4.4",
+        "requests>=2.32",
+        "pika>=1.3",  # ckanext-harvest imports it even with the Redis backend
+        # embedded search service
+        "tantivy==0.27.0",
+        "luqum==1.0.0",
+        "waitress>=3.0",
+        "lxml>=5",
+        "python-dateutil>=2.8",
+    ],
+    extras_require={
+        "test": ["ckan[dev]==2.12.0", "responses>=0.25"],
+    },
+    entry_points={
+        "ckan.plugins": [
+            "migration = ckanext.migration.plugin:MigrationPlugin",
+        ],
+        "console_scripts": [
+            "migration-search = ckanext.migration.searchservice.cli:main",
+        ],
+    },
+)
