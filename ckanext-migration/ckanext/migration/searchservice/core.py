@@ -72,6 +72,7 @@ class Core:
         index = tantivy.Index(tschema, path=index_dir, reuse=True)
         for key, analyzer in self.analyzers.items():
             index.register_tokenizer(key, analyzer)
+            index.register_fast_field_tokenizer(key, analyzer)
         return index
 
     def _migrate(self, index_dir: str):
@@ -82,6 +83,7 @@ class Core:
         old_index = tantivy.Index(build_tantivy_schema(old), path=index_dir, reuse=True)
         for key, analyzer in analyzers_of(old).items():
             old_index.register_tokenizer(key, analyzer)
+            old_index.register_fast_field_tokenizer(key, analyzer)
         new_dir = index_dir + ".new"
         shutil.rmtree(new_dir, ignore_errors=True)
         os.makedirs(new_dir)

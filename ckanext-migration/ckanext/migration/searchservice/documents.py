@@ -59,7 +59,8 @@ def _add_field(builder, name: str, fd: FieldDef, json_field: bool = False):
     kind = fd.kind
     if json_field:
         if kind == "text":
-            builder.add_json_field(name, tokenizer_name=fd.type.index_analyzer.key,
+            # fast too, so that field:* (exists) works on dynamic text fields
+            builder.add_json_field(name, fast=True, tokenizer_name=fd.type.index_analyzer.key,
                                    index_option="position")
         else:
             builder.add_json_field(name, fast=True, tokenizer_name="raw",

@@ -21,6 +21,7 @@ from .errors import BadRequest
 Occur = tantivy.Occur
 Q = tantivy.Query
 _UNESCAPE = re.compile(r"\\(.)", re.S)
+_PLAIN_BOUND = re.compile(r'^[^\s\[\]{}"\\]+$')
 _DISMAX_TOKEN = re.compile(r'[+-]?"[^"]*"|[^\s"]+')
 _FIELD_TYPES = {"int": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float,
                 "date": tantivy.FieldType.Date}
@@ -161,7 +162,11 @@ class QueryBuilder:
                 return "*"
             if hasattr(v, "isoformat"):
                 return v.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            return '"%s"' % str(v).replace("\\", "\\\\").replace('"', '\\"')
+            v = str(v)
+            if not _PLAIN_BOUND.match(v):
+                raise BadRequest("range bounds on field %s must be plain words "
+                                 "(no spaces or brackets): %r" % (fd.name, v))
+            return v
         expr = "%s:%s%s TO %s%s" % (path, "[" if inc_low else "{", fmt(low), fmt(high),
                                     "]" if inc_high else "}")
         try:
@@ -170,9 +175,7 @@ class QueryBuilder:
             raise BadRequest("Cannot run range query on field %s: %s" % (fd.name, e))
 
     def _exists(self, fd, path, dyn):
-        if fd.kind == "text":
-            if dyn:
-                raise BadRequest("field:* is not supported on dynamic text field %s" % fd.name)
+        if fd.kind == "text" and not dyn:
             return Q.regex_query(self.tschema, path, ".*")
         return Q.exists_query(path)
 
@@ -268,11 +271,9 @@ class QueryBuilder:
         field = field or ctx["df"]
         fd, path, _dyn = self._field(field)
         text = unescape(node.term.value)
-        if fd.kind == "text":
-            tokens = self._analyse(fd, text)
-            if not tokens:
-                return None
-            text = tokens[0]
+        if fd.kind == "text" and fd.type.query_analyzer.lowercase:
+            # like Solr, multi-term queries are lowercased but not stemmed
+            text = text.lower()
         degree = node.degree
         distance = 2 if degree is None else max(0, min(2, int(round(float(degree)))))
         return Q.fuzzy_term_query(self.tschema, path, text, distance)

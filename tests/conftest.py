@@ -1,0 +1,16 @@
+"""Shared test configuration: where the recorded fixtures in ../shared live."""
+import os
+
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(REPO_ROOT), "shared")
+SCHEMA_XML = os.path.join(REPO_ROOT, "config", "solr", "schema.xml")
+
+
+@pytest.fixture
+def shared_dir():
+    if not os.path.isdir(os.path.join(SHARED, "fixtures")):
+        pytest.skip("../shared/fixtures is not beside this clone (it holds the recorded "
+                    "responses; only the project's CI and developers have it)")
+    return SHARED
