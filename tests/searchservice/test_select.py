@@ -126,3 +126,11 @@ def test_response_shape_is_solrs(corpus):
 
 def test_ngram_title_matches_partial_words(corpus):
     assert corpus.names(q="title_ngram:igrat", rows=1) != []
+
+
+def test_dates_sort_at_millisecond_precision(solr):
+    solr.add([make_doc(i, metadata_created="2024-01-01T10:00:00.%03d5Z" % (3 - i))
+              for i in range(3)])
+    assert solr.names(q="*:*", sort="metadata_created asc") == ["ds-2", "ds-1", "ds-0"]
+    assert solr.names(q="metadata_created:[2024-01-01T10:00:00.002Z TO *]",
+                      sort="metadata_created desc") == ["ds-0", "ds-1"]

@@ -121,3 +121,10 @@ def test_pysolr_encoded_adds_are_understood(solr):
     assert r.status_code == 200
     doc = solr.select(q="views_total:3")["response"]["docs"][0]
     assert doc["tags"] == ["a", "b"]
+
+
+def test_empty_lists_and_objects_in_json_docs(solr):
+    r = solr.update_raw(json.dumps([make_doc(1, groups=[], tags=[])]), commit="true")
+    assert r.status_code == 200
+    body = solr.select(q="*:*", facet="true", facet_field="groups")
+    assert body["facet_counts"]["facet_fields"]["groups"] == []

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_COPY = "schema.xml"
 INDEX_DIR = "index"
-FORMAT_VERSION = "1"  # bump when the mapping onto tantivy changes
+FORMAT_VERSION = "2"  # bump when the mapping onto tantivy changes
 WRITER_HEAP = 128 * 1024 * 1024
 
 

@@ -1,6 +1,7 @@
 """Solr schema -> tantivy schema, and Solr documents -> tantivy documents."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 
@@ -13,6 +14,14 @@ from .schema import Analyzer, FieldDef, SolrSchema
 SOURCE_FIELD = "__src"
 # Solr refuses terms longer than this; we index a truncated prefix instead of failing
 MAX_TERM_BYTES = 32766
+
+
+def to_millis(value: dt.datetime) -> int:
+    return calendar.timegm(value.utctimetuple()) * 1000 + value.microsecond // 1000
+
+
+def from_millis(ms: int) -> str:
+    return format_date(dt.datetime.fromtimestamp(ms / 1000.0, UTC))
 
 
 def dynamic_field_name(index: int) -> str:
@@ -75,7 +84,8 @@ def _add_field(builder, name: str, fd: FieldDef, json_field: bool = False):
     elif kind == "float":
         builder.add_float_field(name, indexed=True, fast=True)
     elif kind == "date":
-        builder.add_date_field(name, indexed=True, fast=True)
+        # epoch milliseconds: tantivy's date fast fields keep only seconds
+        builder.add_integer_field(name, indexed=True, fast=True)
     elif kind == "boolean":
         builder.add_boolean_field(name, indexed=True, fast=True)
 
@@ -205,6 +215,8 @@ class DocumentBuilder:
             bucket = dynamic.setdefault(dyn_index, {}).setdefault(name, [])
             if fd.kind in ("string", "text"):
                 bucket.extend(_clip(v) for v in values)
+            elif fd.kind == "date":
+                bucket.extend(to_millis(parse_date(v)) for v in values)
             else:
                 bucket.extend(values)
             return
@@ -217,7 +229,7 @@ class DocumentBuilder:
             elif kind == "float":
                 doc.add_float(name, v)
             elif kind == "date":
-                doc.add_date(name, parse_date(v))
+                doc.add_integer(name, to_millis(parse_date(v)))
             elif kind == "boolean":
                 doc.add_boolean(name, v)
 

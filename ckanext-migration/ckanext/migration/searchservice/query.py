@@ -15,7 +15,7 @@ from luqum.exceptions import ParseError
 from luqum.parser import parser as luqum_parser
 
 from .dates import date_math
-from .documents import dynamic_field_name, json_path
+from .documents import dynamic_field_name, json_path, to_millis
 from .errors import BadRequest
 
 Occur = tantivy.Occur
@@ -24,7 +24,7 @@ _UNESCAPE = re.compile(r"\\(.)", re.S)
 _PLAIN_BOUND = re.compile(r'^[^\s\[\]{}"\\]+$')
 _DISMAX_TOKEN = re.compile(r'[+-]?"[^"]*"|[^\s"]+')
 _FIELD_TYPES = {"int": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float,
-                "date": tantivy.FieldType.Date}
+                "date": tantivy.FieldType.Integer}
 
 
 def unescape(text: str) -> str:
@@ -144,7 +144,7 @@ class QueryBuilder:
             if fd.kind == "float":
                 return float(text)
             if fd.kind == "date":
-                return date_math(text)
+                return to_millis(date_math(text))
         except ValueError:
             raise BadRequest("Invalid Number: %s for field %s" % (text, fd.name))
         return text
@@ -160,8 +160,6 @@ class QueryBuilder:
         def fmt(v):
             if v is None:
                 return "*"
-            if hasattr(v, "isoformat"):
-                return v.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             v = str(v)
             if not _PLAIN_BOUND.match(v):
                 raise BadRequest("range bounds on field %s must be plain words "

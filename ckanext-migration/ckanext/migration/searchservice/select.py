@@ -7,7 +7,7 @@ import re
 
 import tantivy
 
-from .documents import SOURCE_FIELD, dynamic_field_name, json_path
+from .documents import SOURCE_FIELD, dynamic_field_name, from_millis, json_path
 from .errors import BadRequest
 from .query import Occur, Q, combine, parse_qf
 
@@ -283,6 +283,8 @@ def _facets(core, searcher, query, fields, params) -> dict:
 
 
 def _facet_key(key, kind) -> str:
+    if kind == "date":
+        return from_millis(int(key))
     if kind == "boolean":
         if isinstance(key, str):
             return key

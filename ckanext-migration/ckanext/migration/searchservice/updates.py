@@ -60,26 +60,30 @@ def parse_xml(body: bytes) -> list:
     return commands
 
 
+class _Pairs(list):
+    """A JSON object kept as its (key, value) pairs: Solr allows repeated keys."""
+
+
 def parse_json(body: bytes) -> list:
     """[(command, payload)] from a Solr JSON update message (array of docs or commands)."""
     try:
-        data = json.loads(body or b"null", object_pairs_hook=lambda pairs: pairs)
+        data = json.loads(body or b"null", object_pairs_hook=_Pairs)
     except ValueError as e:
         raise BadRequest("Invalid JSON in update request: %s" % e)
 
     def as_dict(value):
-        if isinstance(value, list) and all(isinstance(p, tuple) for p in value):
+        if isinstance(value, _Pairs):
             return {k: as_dict(v) for k, v in value}
         if isinstance(value, list):
             return [as_dict(v) for v in value]
         return value
 
-    if isinstance(data, list) and not all(isinstance(p, tuple) for p in data):
+    if isinstance(data, list) and not isinstance(data, _Pairs):
         docs = [as_dict(d) for d in data]
         if not all(isinstance(d, dict) for d in docs):
             raise BadRequest("A JSON update array must hold documents (objects)")
         return [("add", {"docs": docs, "overwrite": True})]
-    if not isinstance(data, list):
+    if not isinstance(data, _Pairs):
         raise BadRequest("A JSON update must be an array of documents or an object of commands")
     commands = []
     for key, value in data:
