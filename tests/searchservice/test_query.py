@@ -164,3 +164,15 @@ def test_bad_filter_answers_400(corpus):
     r = corpus.select_raw(q="*:*", fq="views_total:[x TO y]")
     assert r.status_code == 400
     assert "Invalid Number" in r.get_json()["error"]["msg"]
+
+
+def test_local_params(corpus):
+    assert corpus.names(q="{!bool must=remittances}", df="text") == ["ds-2"]
+    assert corpus.names(q="{!type=bool must=remittances must_not=senegal}") == []
+    assert corpus.names(q="*:*", fq="{!lucene q.op=AND}europe senegal") == []
+    assert corpus.names(q="*:*", fq="{!lucene q.op=OR}europe senegal", sort="name asc") == \
+        ["ds-1", "ds-2"]
+    assert corpus.names(q="{!dismax qf=title}migrants europe") == ["ds-1"]
+    assert corpus.names(q="{!term f=organization}iom") == ["ds-3"]
+    r = corpus.select_raw(q="{!frobnicate}x")
+    assert r.status_code == 400 and "Unknown query parser" in r.get_json()["error"]["msg"]

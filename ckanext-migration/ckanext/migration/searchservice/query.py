@@ -349,6 +349,39 @@ class QueryBuilder:
         return combine(clauses, parse_mm(mm, should) if should else None)
 
 
+_LOCAL_PARAM = re.compile(r"""\s*([\w.]+)(?:=('[^']*'|"[^"]*"|[^\s}]+))?""")
+
+
+def split_local_params(text: str):
+    """``{!type key=value ...}rest`` -> (type or None, {key: value}, rest)."""
+    stripped = text.lstrip()
+    if not stripped.startswith("{!"):
+        return None, {}, text
+    end = stripped.find("}")
+    if end < 0:
+        raise BadRequest("org.apache.solr.search.SyntaxError: unterminated local params "
+                         "in '%s'" % text)
+    body, rest = stripped[2:end], stripped[end + 1:]
+    params, qtype, pos = {}, None, 0
+    while pos < len(body):
+        m = _LOCAL_PARAM.match(body, pos)
+        if not m or m.end() == pos:
+            if body[pos:].strip():
+                raise BadRequest("org.apache.solr.search.SyntaxError: bad local params "
+                                 "'%s'" % body)
+            break
+        key, value = m.group(1), m.group(2)
+        if value is None:
+            qtype = key
+        else:
+            params[key] = value[1:-1] if value[:1] in "'\"" else value
+        pos = m.end()
+    qtype = params.pop("type", qtype) or "lucene"
+    if "v" in params and not rest.strip():
+        rest = params.pop("v")
+    return qtype.lower(), params, rest
+
+
 def combine(clauses: list, min_should: Optional[int] = None):
     """A boolean query; a purely negative one matches all documents but those."""
     if not clauses:

@@ -9,7 +9,7 @@ import tantivy
 
 from .documents import SOURCE_FIELD, dynamic_field_name, from_millis, json_path
 from .errors import BadRequest
-from .query import Occur, Q, combine, parse_qf
+from .query import Occur, Q, combine, parse_qf, split_local_params
 
 _SORT_ITEM = re.compile(r"^\s*(\S+)\s+(asc|desc)\s*$", re.I)
 _MATCH_ALL = ("*:*", "*")
@@ -41,6 +41,11 @@ class Params:
             return int(raw)
         except ValueError:
             raise BadRequest("Invalid integer for parameter '%s': '%s'" % (key, raw))
+
+    def echo_pairs(self):
+        for key, values in self._data.items():
+            for value in values:
+                yield key, value
 
     def echo(self) -> dict:
         return {k: (v[0] if len(v) == 1 else v) for k, v in self._data.items()}
@@ -75,33 +80,56 @@ def _fast_sortable(core, name: str) -> bool:
     return hit is not None and hit[1] is None and hit[0].indexed
 
 
+def _parse(core, text: str, def_type: str, params: Params, local: dict = None):
+    """A query string under a parser; local params (``{!dismax qf=...}``) override."""
+    qtype, lp, rest = split_local_params(text)
+    if qtype is not None:
+        merged = Params(list(params.echo_pairs()) + list(lp.items()))
+        return _parse(core, rest, qtype, merged, lp)
+    qb = core.queries
+    df = params.get("df") or "text"
+    q_op = params.get("q.op") or "OR"
+    try:
+        tie = float(params.get("tie") or 0.0)
+    except ValueError:
+        raise BadRequest("Invalid 'tie' parameter: %r" % params.get("tie"))
+    text = text.strip()
+    if def_type == "dismax":
+        qf = parse_qf(params.get("qf")) or [(df, 1.0)]
+        if text in _MATCH_ALL:
+            return Q.all_query()
+        return qb.dismax(text, qf, params.get("mm"), tie)
+    if def_type == "edismax":
+        qf = parse_qf(params.get("qf")) or [(df, 1.0)]
+        return qb.lucene(text, df, q_op, qf=qf, tie=tie)
+    if def_type in ("lucene", "standard"):
+        return qb.lucene(text, df, q_op)
+    if def_type == "bool" and local is not None:
+        clauses = []
+        for key, occur in (("must", Occur.Must), ("should", Occur.Should),
+                           ("must_not", Occur.MustNot), ("filter", Occur.Must)):
+            if key in local:
+                built = qb.lucene(local[key], df, q_op)
+                if built is not None:
+                    clauses.append((occur, built))
+        return combine(clauses)
+    if def_type in ("term", "field") and local is not None and "f" in local:
+        fd, path, dyn = qb._field(local["f"])
+        return qb.value(fd, path, dyn, text)
+    raise BadRequest("Unknown query parser '%s'" % def_type)
+
+
 def select(core, params: Params) -> dict:
     q = (params.get("q") or "").strip()
     def_type = (params.get("defType") or "lucene").lower()
-    df = params.get("df") or "text"
-    q_op = params.get("q.op") or "OR"
-    tie = float(params.get("tie") or 0.0)
-    qb = core.queries
 
     constant_score = q in _MATCH_ALL or not q
-    if not q:
-        main = None
-    elif def_type == "dismax":
-        qf = parse_qf(params.get("qf")) or [(df, 1.0)]
-        main = Q.all_query() if q in _MATCH_ALL else qb.dismax(q, qf, params.get("mm"), tie)
-    elif def_type == "edismax":
-        qf = parse_qf(params.get("qf")) or [(df, 1.0)]
-        main = qb.lucene(q, df, q_op, qf=qf, tie=tie)
-    elif def_type in ("lucene", "standard"):
-        main = qb.lucene(q, df, q_op)
-    else:
-        raise BadRequest("Unknown query parser '%s'" % def_type)
-
+    main = _parse(core, q, def_type, params) if q else None
     clauses = [(Occur.Must, main if main is not None else
                 (Q.all_query() if constant_score else Q.empty_query()))]
     for fq in params.getlist("fq"):
         if fq and fq.strip():
-            built = qb.lucene(fq, df, q_op)
+            built = _parse(core, fq, "lucene", params)
             if built is not None:
                 clauses.append((Occur.Must, Q.const_score_query(built, 0.0)))
     query = combine(clauses)
