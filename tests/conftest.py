@@ -14,3 +14,10 @@ def shared_dir():
         pytest.skip("../shared/fixtures is not beside this clone (it holds the recorded "
                     "responses; only the project's CI and developers have it)")
     return SHARED
+
+
+@pytest.fixture
+def migration_db(clean_db, clean_index, migrate_db_for):
+    """A clean database with the tables of the plugins test.ini enables, and an empty index."""
+    migrate_db_for("activity")
+    migrate_db_for("harvest")
