@@ -9,11 +9,11 @@ setup(
     description="CKAN extension and embedded Solr-compatible search service for the "
                 "migration Knowledge Platform catalogue",
     license="AGPL-3.0",
-    python_requires=">=3.10",
+    python_requires=">=3.11",
     package_dir={"": SRC},
     packages=find_namespace_packages(SRC, include=["ckanext.*"]),
     include_package_data=True,
-    package_data={"ckanext.migration": ["config_declaration.yaml", "templates/**/*",
+    package_data={"ckanext.migration": ["config_declaration.yaml", "demo/*.json", "templates/**/*",
                                         "public/**/*"]},
     install_requires=[
         # CKAN pinned with its own pinned requirements (the "requirements" extra)
