@@ -91,3 +91,17 @@ def test_malformed_query_is_a_clear_409_not_a_500(app):
                   query_string={"q": "*:*", "fq": "metadata_modified:[NOW-1FORTNIGHT TO *]"},
                   status=409)
     assert res.json["success"] is False
+
+
+def test_search_index_rebuild_refills_the_index(app, sysadmin_headers, org, cli):
+    from ckan.cli.cli import ckan as ckan_command
+    from ckan.lib import search
+
+    for i in range(3):
+        app.post("/api/3/action/package_create", headers=sysadmin_headers,
+                 json=_dataset(name="ds-%d" % i, owner_org=org["id"]))
+    search.clear_all()
+    assert _search(app, q="migrants")["count"] == 0
+    result = cli.invoke(ckan_command, ["search-index", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert _search(app, q="migrants")["count"] == 3
