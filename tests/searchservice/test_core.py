@@ -157,3 +157,20 @@ def test_concurrent_writers_and_readers(tmp_path):
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_an_unreadable_old_index_is_set_aside_and_the_core_starts_empty(tmp_path, solr_schema):
+    reg = CoreRegistry(str(tmp_path), solr_schema)
+    Solr(reg).add([make_doc(1)])
+    reg.close()
+    # an index written by an older mapping: the stamp says another format
+    stamp = tmp_path / "ckan" / "stamp"
+    stamp.write_text("0:" + stamp.read_text().split(":", 1)[1])
+    (tmp_path / "ckan" / "schema.xml").write_bytes(b"<not-a-schema")
+    reg2 = CoreRegistry(str(tmp_path), solr_schema)
+    s = Solr(reg2)
+    assert s.select(q="*:*")["response"]["numFound"] == 0
+    s.add([make_doc(2)])
+    assert s.names(q="*:*") == ["ds-2"]
+    assert any(p.name.startswith("index.unreadable-") for p in (tmp_path / "ckan").iterdir())
+    reg2.close()

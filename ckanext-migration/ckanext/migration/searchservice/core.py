@@ -59,7 +59,16 @@ class Core:
         stamp_file = os.path.join(self.path, "stamp")
         old_stamp = open(stamp_file).read().strip() if os.path.exists(stamp_file) else None
         if os.path.isdir(index_dir) and old_stamp and old_stamp != self._stamp():
-            self._migrate(index_dir)
+            try:
+                self._migrate(index_dir)
+            except (ValueError, OSError) as e:
+                # written by an older mapping that cannot be read back: start empty
+                aside = "%s.unreadable-%d" % (index_dir, int(time.time()))
+                os.rename(index_dir, aside)
+                shutil.rmtree(index_dir + ".new", ignore_errors=True)
+                log.error("core %s: could not re-index the old index (%s); it was moved "
+                          "to %s and the core starts empty: run `ckan search-index "
+                          "rebuild` to refill it", self.name, e, aside)
         os.makedirs(index_dir, exist_ok=True)
         self.index = self._new_index(index_dir, self.tantivy_schema)
         self.writer = self.index.writer(WRITER_HEAP, 1)

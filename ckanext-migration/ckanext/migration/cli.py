@@ -1,0 +1,115 @@
+"""`ckan migration ...` commands (registered by the plugin through IClick)."""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import click
+
+import ckan.plugins.toolkit as tk
+
+DEMO_FILE = os.path.join(os.path.dirname(__file__), "demo", "datasets.json")
+
+
+@click.group(short_help="ckanext-migration commands.")
+def migration():
+    """Commands of the migration catalogue extension."""
+
+
+def _context(user: str) -> dict[str, Any]:
+    return {"user": user, "ignore_auth": True}
+
+
+def _subset(expected: Any, actual: Any) -> bool:
+    """True if every value in `expected` is present and equal in `actual`."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            _subset(v, actual.get(k)) for k, v in expected.items()
+        )
+    if isinstance(expected, list):
+        return (isinstance(actual, list) and len(expected) == len(actual)
+                and all(_subset(e, a) for e, a in zip(expected, actual)))
+    return expected == actual
+
+
+def _dataset_payload(record: dict[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in record.items() if not k.startswith("_")}
+    tags = data.pop("tags", [])
+    data["tag_string"] = ",".join(tags)
+    return data
+
+
+def _dataset_unchanged(record: dict[str, Any], existing: dict[str, Any]) -> bool:
+    want = {k: v for k, v in record.items()
+            if not k.startswith("_") and k not in ("tags", "owner_org", "resources")}
+    if not _subset(want, existing):
+        return False
+    if sorted(record.get("tags", [])) != sorted(t["name"] for t in existing.get("tags", [])):
+        return False
+    org = existing.get("organization") or {}
+    if record.get("owner_org") not in (org.get("name"), existing.get("owner_org")):
+        return False
+    return _subset(record.get("resources", []), existing.get("resources", []))
+
+
+@migration.command("demo-load")
+@click.option("--file", "path", default=DEMO_FILE, show_default=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="JSON file with `organizations` and `datasets`.")
+def demo_load(path: str):
+    """Create or update the demo organizations and datasets (idempotent)."""
+    with open(path, encoding="utf-8") as f:
+        demo = json.load(f)
+
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+
+    for org in demo.get("organizations", []):
+        org = {k: v for k, v in org.items() if not k.startswith("_")}
+        try:
+            existing = tk.get_action("organization_show")(
+                _context(site_user), {"id": org["name"]})
+        except tk.ObjectNotFound:
+            tk.get_action("organization_create")(_context(site_user), org)
+            click.echo(f"organization {org['name']}: created")
+            continue
+        if _subset(org, existing) and existing.get("state") == "active":
+            click.echo(f"organization {org['name']}: unchanged")
+        else:
+            tk.get_action("organization_patch")(
+                _context(site_user), dict(org, id=existing["id"], state="active"))
+            click.echo(f"organization {org['name']}: updated")
+
+    for record in demo.get("datasets", []):
+        name = record["name"]
+        payload = _dataset_payload(record)
+        try:
+            existing = tk.get_action("package_show")(_context(site_user), {"id": name})
+        except tk.ObjectNotFound:
+            existing = None
+        try:
+            if existing is None:
+                tk.get_action("package_create")(_context(site_user), payload)
+                status = "created"
+            elif existing.get("state") == "active" and _dataset_unchanged(record, existing):
+                status = "unchanged"
+            else:
+                # keep resource ids stable: match existing resources by URL
+                by_url = {r["url"]: r["id"] for r in existing.get("resources", [])}
+                payload["resources"] = [
+                    dict(r, id=by_url[r["url"]]) if r["url"] in by_url else r
+                    for r in payload.get("resources", [])
+                ]
+                payload.update(id=existing["id"], state="active")
+                tk.get_action("package_update")(_context(site_user), payload)
+                status = "updated"
+        except tk.ValidationError as e:
+            raise click.ClickException(
+                f"dataset {name} does not validate against the configured schema: "
+                f"{e.error_dict}")
+        counts[status] += 1
+        click.echo(f"dataset {name}: {status}")
+
+    click.echo("demo-load: {created} created, {updated} updated, "
+               "{unchanged} unchanged".format(**counts))

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# Run the catalogue on this machine (idempotent: running it again reuses what
+# already runs).  Stop it with: bash scripts/stop.sh
+#
+#   search service  http://127.0.0.1:8983/solr/ckan   data in .run/search
+#   CKAN            http://127.0.0.1:5000             config .run/ckan.ini
+#   harvest gather + fetch consumers (Redis queue)
+#   logs in .run/logs/, pid files in .run/pids/
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+bash "$ROOT/scripts/setup.sh"
+ensure_run_dirs
+
+INI="$RUN/ckan.ini"
+SITE_URL="http://$CKAN_HOST:$CKAN_PORT"
+SOLR_URL="http://127.0.0.1:$SEARCH_PORT/solr/ckan"
+CONFIG_CHANGED=0
+
+# --------------------------------------------------------------------------
+render_config() {
+    local tmp="$INI.new" secret=""
+    if [ -f "$INI" ]; then   # keep the generated secret stable across runs
+        secret=$(sed -n 's/^SECRET_KEY *= *//p' "$INI" | head -n1)
+    fi
+    [ -n "$secret" ] || secret=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+    mkdir -p "$RUN/storage"
+    "$PY" - "$ROOT/config/ckan.ini.tmpl" "$tmp" <<EOF
+import sys
+text = open(sys.argv[1], encoding="utf-8").read()
+values = {
+    "SQLALCHEMY_URL": "postgresql://$DB_USER:$DB_PASS@$PG_HOST:$PG_PORT/$DB_NAME",
+    "SECRET": "$secret",
+    "STORAGE_PATH": "$RUN/storage",
+    "SITE_URL": "$SITE_URL",
+    "SOLR_URL": "$SOLR_URL",
+    # socket_timeout: see the ckanext-harvest section of config/ckan.ini.tmpl
+    "REDIS_URL": "redis://$REDIS_HOST:$REDIS_PORT/0?socket_timeout=86400",
+    "REDIS_HOST": "$REDIS_HOST",
+    "REDIS_PORT": "$REDIS_PORT",
+    "REDIS_DB": "0",
+}
+def render(line):
+    if line.lstrip().startswith("#"):   # the header documents the placeholders
+        return line
+    for key, value in values.items():
+        line = line.replace("@%s@" % key, value)
+    return line
+text = "".join(render(line) for line in text.splitlines(keepends=True))
+import re
+left = sorted(set(re.findall(r"^[^#\n]*?@([A-Z_]+)@", text, re.M)))
+if left:
+    sys.exit("unrendered placeholders in config/ckan.ini.tmpl: %s" % ", ".join(left))
+open(sys.argv[2], "w", encoding="utf-8").write(text)
+EOF
+    chmod 600 "$tmp"
+    if [ -f "$INI" ] && cmp -s "$tmp" "$INI"; then
+        rm -f "$tmp"
+        ok "config $INI unchanged"
+    else
+        [ -f "$INI" ] && CONFIG_CHANGED=1
+        mv "$tmp" "$INI"
+        ok "config rendered: $INI"
+    fi
+}
+
+ckan() { "$VENV/bin/ckan" -c "$INI" "$@"; }
+
+# ckan_step DESCRIPTION LOGNAME ARGS...: run a ckan command, output to a log.
+ckan_step() {
+    local what=$1 logf="$LOGS/$2.log"
+    shift 2
+    if ! ckan "$@" >"$logf" 2>&1 </dev/null; then
+        tail_log "$logf"
+        die "$what failed: ckan -c $INI $*" "See the full output in $logf."
+    fi
+}
+
+# --------------------------------------------------------------------------
+start_search_service() {
+    local name=search
+    if search_ping "$SEARCH_PORT" ckan; then
+        if pid_alive "$PIDS/$name.pid"; then
+            ok "search service already running on port $SEARCH_PORT (pid $(pid_of "$PIDS/$name.pid"))"
+        else
+            warn "our search service answers on port $SEARCH_PORT but was not started by this" \
+                 "checkout's run.sh (no pid file); using it"
+        fi
+        return
+    fi
+    port_open "$SEARCH_PORT" && port_taken_error "$SEARCH_PORT" "the migration search service"
+    stop_pidfile "$name" >/dev/null || true
+    log "Starting the search service on port $SEARCH_PORT (data in .run/search)"
+    start_search "$name" "$SEARCH_PORT" "$RUN/search" ckan
+    ok "search service up (pid $(pid_of "$PIDS/$name.pid"))"
+}
+
+init_database() {
+    log "Migrating the database (core, activity, harvest)"
+    ckan_step "CKAN database initialisation" db-init db init
+    ckan_step "Activity migrations" db-upgrade-activity db upgrade -p activity
+    ckan_step "Harvest migrations" db-upgrade-harvest db upgrade -p harvest
+    ok "database $DB_NAME is at the latest version"
+}
+
+ADMIN_USER="admin"
+ADMIN_PASS=""
+ensure_admin() {
+    local pwfile="$RUN/admin-password" exists=0
+    if ckan user show "$ADMIN_USER" 2>/dev/null | grep -q "name=$ADMIN_USER"; then
+        exists=1
+    fi
+    if [ "$exists" = 1 ] && [ -s "$pwfile" ]; then
+        ADMIN_PASS=$(cat "$pwfile")
+        ok "sysadmin '$ADMIN_USER' exists"
+        return
+    fi
+    ADMIN_PASS=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(12))')
+    if [ "$exists" = 1 ]; then
+        # user exists but its password file was lost: set a new password
+        ckan_step "Resetting the admin password" admin user setpass "$ADMIN_USER" -p "$ADMIN_PASS"
+        ok "sysadmin '$ADMIN_USER' existed without $pwfile: password reset"
+    else
+        ckan_step "Creating the sysadmin user" admin sysadmin add --create "$ADMIN_USER" \
+            "email=admin@example.org" "password=$ADMIN_PASS" "fullname=Catalogue administrator"
+        ok "sysadmin '$ADMIN_USER' created"
+    fi
+    ckan_step "Granting sysadmin" admin-sysadmin sysadmin add "$ADMIN_USER"
+    (umask 077; printf '%s\n' "$ADMIN_PASS" >"$pwfile")
+}
+
+load_demo() {
+    log "Loading the demo datasets"
+    ckan_step "Loading the demo datasets" demo-load migration demo-load
+    grep '^demo-load:' "$LOGS/demo-load.log" | sed 's/^/  /' || true
+    # Index whatever the search service lacks (e.g. after .run/search was wiped).
+    ckan_step "Indexing missing datasets" search-index search-index rebuild -o -q
+}
+
+start_web() {
+    local name=web logf="$LOGS/ckan-web.log"
+    if pid_alive "$PIDS/$name.pid"; then
+        if [ "$CONFIG_CHANGED" = 1 ]; then
+            log "config changed: restarting CKAN web"
+            stop_pidfile "$name" || true
+        elif ckan_status "$CKAN_PORT"; then
+            ok "CKAN web already running on $SITE_URL (pid $(pid_of "$PIDS/$name.pid"))"
+            return
+        else
+            # running but unhealthy: give it a moment, else restart it
+            if wait_quiet 20 ckan_status "$CKAN_PORT"; then
+                ok "CKAN web already running on $SITE_URL (pid $(pid_of "$PIDS/$name.pid"))"
+                return
+            fi
+            warn "CKAN web (pid $(pid_of "$PIDS/$name.pid")) does not answer; restarting it"
+            stop_pidfile "$name" || true
+        fi
+    fi
+    if port_open "$CKAN_PORT" "$CKAN_HOST"; then
+        die "Port $CKAN_PORT is already in use by $(who_listens "$CKAN_PORT"), which this checkout did not start." \
+            "Stop that program (if it is a CKAN from another checkout: bash scripts/stop.sh there)," \
+            "then re-run: bash scripts/run.sh"
+    fi
+    log "Starting CKAN web on $SITE_URL (log: $logf)"
+    : >"$logf"
+    start_bg "$name" "$logf" "$VENV/bin/ckan" -c "$INI" run -H "$CKAN_HOST" -p "$CKAN_PORT" \
+        --disable-reloader --threaded
+    wait_for "CKAN web" 120 "$PIDS/$name.pid" "$logf" ckan_status "$CKAN_PORT"
+    ok "CKAN web up (pid $(pid_of "$PIDS/$name.pid"))"
+}
+
+wait_quiet() {
+    local secs=$1 _
+    shift
+    for _ in $(seq 1 "$secs"); do "$@" && return 0; sleep 1; done
+    return 1
+}
+
+start_consumer() {
+    local kind=$1 name="harvest-$1" logf="$LOGS/harvest-$1.log"
+    if pid_alive "$PIDS/$name.pid"; then
+        if [ "$CONFIG_CHANGED" = 1 ]; then
+            stop_pidfile "$name" || true
+        else
+            ok "harvest $kind consumer already running (pid $(pid_of "$PIDS/$name.pid"))"
+            return
+        fi
+    fi
+    : >"$logf"
+    start_bg "$name" "$logf" "$VENV/bin/ckan" -c "$INI" harvester "$kind-consumer"
+    sleep 3
+    if ! pid_alive "$PIDS/$name.pid"; then
+        tail_log "$logf"
+        die "The harvest $kind consumer exited right after start." "See $logf."
+    fi
+    ok "harvest $kind consumer started (pid $(pid_of "$PIDS/$name.pid"))"
+}
+
+summary() {
+    local spid wpid gpid fpid
+    spid=$(pid_of "$PIDS/search.pid"); wpid=$(pid_of "$PIDS/web.pid")
+    gpid=$(pid_of "$PIDS/harvest-gather.pid"); fpid=$(pid_of "$PIDS/harvest-fetch.pid")
+    local pgdesc="system (shared)" rddesc="system (shared)"
+    pid_alive "$PIDS/postgres.pid" && pgdesc="project-owned, pid $(pid_of "$PIDS/postgres.pid"), data .run/postgres"
+    pid_alive "$PIDS/redis.pid" && rddesc="project-owned, pid $(pid_of "$PIDS/redis.pid")"
+    echo
+    printf '%s\n' "${_B}The migration catalogue is running${_N}"
+    printf '  %-16s %-38s %-8s %s\n' "WHAT" "WHERE" "PID" "LOG"
+    printf '  %-16s %-38s %-8s %s\n' "CKAN web" "$SITE_URL" "${wpid:--}" ".run/logs/ckan-web.log"
+    printf '  %-16s %-38s %-8s %s\n' "CKAN API" "$SITE_URL/api/3/action/status_show" "" ""
+    printf '  %-16s %-38s %-8s %s\n' "search service" "$SOLR_URL" "${spid:--}" ".run/logs/search.log"
+    printf '  %-16s %-38s %-8s %s\n' "harvest gather" "redis queue" "${gpid:--}" ".run/logs/harvest-gather.log"
+    printf '  %-16s %-38s %-8s %s\n' "harvest fetch" "redis queue" "${fpid:--}" ".run/logs/harvest-fetch.log"
+    printf '  %-16s %-38s %s\n' "PostgreSQL" "$PG_HOST:$PG_PORT/$DB_NAME" "$pgdesc"
+    printf '  %-16s %-38s %s\n' "Redis" "$REDIS_HOST:$REDIS_PORT/0" "$rddesc"
+    echo
+    printf '  config:     %s\n' "$INI"
+    printf '  sysadmin:   user %s  password %s   (stored in .run/admin-password)\n' "$ADMIN_USER" "$ADMIN_PASS"
+    printf '  log in at:  %s/user/login\n' "$SITE_URL"
+    printf '  stop with:  bash scripts/stop.sh\n'
+}
+
+render_config
+start_search_service
+init_database
+ensure_admin
+load_demo
+start_web
+start_consumer gather
+start_consumer fetch
+summary
