@@ -29,6 +29,10 @@ setup(
         "waitress>=3.0",
         "lxml>=5",
         "python-dateutil>=2.8",
+        # controlled vocabularies
+        "pycountry>=24.6",
+        "country_converter>=1.2",
+        "pandas<3",  # country_converter 1.3 misreads its table under pandas 3
     ],
     extras_require={
         "test": ["ckan[dev]==2.12.0", "responses>=0.25"],
