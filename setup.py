@@ -13,7 +13,8 @@ setup(
     package_dir={"": SRC},
     packages=find_namespace_packages(SRC, include=["ckanext.*"]),
     include_package_data=True,
-    package_data={"ckanext.migration": ["config_declaration.yaml", "demo/*.json", "templates/**/*",
+    package_data={"ckanext.migration": ["config_declaration.yaml", "demo/*.json",
+                                        "schemas/*.yaml", "vocabularies/*.yaml", "templates/**/*",
                                         "public/**/*"]},
     install_requires=[
         # CKAN pinned with its own pinned requirements (the "requirements" extra)

@@ -113,3 +113,50 @@ def demo_load(path: str):
 
     click.echo("demo-load: {created} created, {updated} updated, "
                "{unchanged} unchanged".format(**counts))
+
+
+@migration.command("schema-build")
+@click.option("--check", is_flag=True,
+              help="Only report whether schemas/migration_dataset.yaml is up to date.")
+def schema_build_command(check: bool):
+    """Merge schemas/migration_fields.yaml into the DCAT-AP base schema."""
+    from ckanext.migration import schema_build
+    if check:
+        current = open(schema_build.TARGET).read()
+        if current != schema_build.render():
+            raise click.ClickException("schemas/migration_dataset.yaml is stale: run "
+                                       "`ckan migration schema-build`")
+        click.echo("schemas/migration_dataset.yaml is up to date")
+        return
+    changed = schema_build.write()
+    click.echo("%s %s" % (schema_build.TARGET, "written" if changed else "unchanged"))
+
+
+@migration.command("refresh-freshness")
+def refresh_freshness():
+    """Re-index the datasets whose freshness changed since they were indexed.
+
+    Freshness depends on today's date; run this daily (cron) so that facets and filters
+    on freshness stay true.
+    """
+    from ckan.lib.search import rebuild
+    from ckanext.migration import quality
+
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+    context = _context(site_user)
+    start, rows, changed, seen = 0, 500, 0, 0
+    while True:
+        result = tk.get_action("package_search")(context, {
+            "q": "*:*", "start": start, "rows": rows, "include_private": True,
+            "fl": "id,freshness,validated_data_dict", "sort": "id asc"})
+        for doc in result["results"]:
+            seen += 1
+            dataset = json.loads(doc.get("validated_data_dict") or "{}") \
+                if "validated_data_dict" in doc else doc
+            if quality.freshness(dataset) != doc.get("freshness"):
+                rebuild(doc["id"])
+                changed += 1
+        start += rows
+        if start >= result["count"]:
+            break
+    click.echo("refresh-freshness: %d datasets checked, %d re-indexed" % (seen, changed))

@@ -2,19 +2,51 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
-from ckanext.migration import cli
+from ckanext.migration import cli, facets, helpers, indexing, quality
+from ckanext.migration.logic import validators
 
 
 @tk.blanket.config_declarations
 class MigrationPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IClick)
+    p.implements(p.IValidators)
+    p.implements(p.ITemplateHelpers)
+    p.implements(p.IFacets, inherit=True)
+    p.implements(p.IPackageController, inherit=True)
 
+    # IConfigurer
     def update_config(self, config_):
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
 
     # IClick
-
     def get_commands(self):
         return [cli.migration]
+
+    # IValidators
+    def get_validators(self):
+        return validators.get_validators()
+
+    # ITemplateHelpers
+    def get_helpers(self):
+        return helpers.get_helpers()
+
+    # IFacets
+    def dataset_facets(self, facets_dict, package_type):
+        return facets.add_facets(facets_dict)
+
+    # IPackageController
+    def after_dataset_show(self, context, pkg_dict):
+        pkg_dict.update(quality.computed_fields(pkg_dict))
+        return pkg_dict
+
+    def before_dataset_index(self, pkg_dict):
+        return indexing.before_index(pkg_dict)
+
+    def after_dataset_search(self, search_results, search_params):
+        facets.relabel(search_results.get("search_facets", {}))
+        for result in search_results.get("results", []):
+            if isinstance(result, dict):
+                result.update(quality.computed_fields(result))
+        return search_results

@@ -1,0 +1,48 @@
+"""What the migration fields add to a dataset's search index document."""
+from __future__ import annotations
+
+import json
+
+from ckanext.migration import quality, vocab
+from ckanext.migration.facets import value_label
+
+MULTI_VALUED = ("countries", "gcm_objectives", "topics", "population_covered",
+                "disaggregation", "caveat_flags")
+SINGLE_VALUED = ("source_type", "unit_of_observation", "geographic_granularity",
+                 "source_platform", "frequency")
+
+
+def index_fields(validated: dict) -> dict:
+    """Index fields from a validated dataset dict (lists as lists, computed fields)."""
+    out = {}
+    for name in MULTI_VALUED:
+        out[name] = [str(v) for v in validated.get(name) or []]
+    for name in SINGLE_VALUED:
+        value = validated.get(name)
+        out[name] = value if value not in ("", []) else None
+    regions = list(validated.get("regions") or [])
+    for iso3 in out["countries"]:
+        regions += [r for r in vocab.regions_for_country(iso3) if r not in regions]
+    out["regions"] = regions
+    out["producer"] = [c["name"] for c in validated.get("creator") or []
+                       if isinstance(c, dict) and c.get("name")]
+    sample = validated.get("sample_size")
+    out["sample_size"] = sample if isinstance(sample, int) else None
+    out.update(quality.computed_fields(validated))
+    # readable labels feed the free-text field: "Senegal" finds SEN, "remittances" objective 20
+    labels = [value_label(f, v) for f in ("countries", "regions", "gcm_objectives", "topics",
+                                          "population_covered")
+              for v in out[f]]
+    out["migration_labels"] = labels
+    return out
+
+
+def before_index(pkg_dict: dict) -> dict:
+    """CKAN's index document: the raw extras (JSON strings) replaced by typed fields."""
+    validated = json.loads(pkg_dict.get("validated_data_dict") or "{}")
+    for key, value in index_fields(validated).items():
+        if value is None or value == []:
+            pkg_dict.pop(key, None)
+        else:
+            pkg_dict[key] = value
+    return pkg_dict

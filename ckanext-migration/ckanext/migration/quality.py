@@ -1,0 +1,120 @@
+"""Computed quality metadata: freshness and the transparency score.
+
+Freshness adapts the rule HDX publishes for its datasets: from the expected update
+frequency, a dataset is fresh until it is due, then due, overdue and finally delinquent
+(thresholds per frequency in vocabularies/frequencies.yaml); "not_applicable" when the
+frequency says no update is expected, "unknown" when there is no frequency.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from ckanext.migration import vocab
+
+FRESHNESS_STATES = ("fresh", "due", "overdue", "delinquent", "not_applicable", "unknown")
+FRESHNESS_LABELS = {
+    "fresh": "Fresh", "due": "Due for update", "overdue": "Overdue",
+    "delinquent": "Delinquent", "not_applicable": "Not applicable (no updates expected)",
+    "unknown": "Unknown (no update frequency)",
+}
+
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
+
+
+def _filled(value) -> bool:
+    if value is None or value == "" or value == [] or value == {}:
+        return False
+    if isinstance(value, list):
+        return any(_filled(v) for v in value)
+    if isinstance(value, dict):
+        return any(_filled(v) for v in value.values())
+    return True
+
+
+def _has_named(items) -> bool:
+    return isinstance(items, list) and any(
+        isinstance(i, dict) and (i.get("name") or i.get("uri")) for i in items)
+
+
+def _has_period(items) -> bool:
+    return isinstance(items, list) and any(
+        isinstance(i, dict) and i.get("start") for i in items)
+
+
+# (group, label, test) in the order they are shown; each counts the same
+TRANSPARENCY_CHECKS = (
+    ("provenance", "Producer", lambda d: _has_named(d.get("creator"))),
+    ("provenance", "Source type", lambda d: _filled(d.get("source_type"))),
+    ("provenance", "Collection method", lambda d: _filled(d.get("collection_method"))),
+    ("provenance", "Methodology", lambda d: _filled(d.get("provenance"))),
+    ("provenance", "Definitions used",
+     lambda d: _filled(d.get("definitions")) or _filled(d.get("conforms_to"))),
+    ("provenance", "Original page", lambda d: _filled(d.get("url"))),
+    ("sample", "Sample size (N)", lambda d: d.get("sample_size") not in (None, "")),
+    ("sample", "Unit of observation", lambda d: _filled(d.get("unit_of_observation"))),
+    ("sample", "Population covered", lambda d: _filled(d.get("population_covered"))),
+    ("period", "Collection period", lambda d: _has_period(d.get("temporal_coverage"))),
+    ("period", "Update frequency", lambda d: _filled(d.get("frequency"))),
+    ("period", "Last updated at the source", lambda d: _filled(d.get("modified"))),
+    ("caveats", "Caveats",
+     lambda d: _filled(d.get("caveats")) or _filled(d.get("caveat_flags"))),
+)
+
+
+def transparency(dataset: dict) -> tuple:
+    """(score 0-100, [labels of what is missing])."""
+    missing = [label for _group, label, test in TRANSPARENCY_CHECKS if not test(dataset)]
+    total = len(TRANSPARENCY_CHECKS)
+    return round(100 * (total - len(missing)) / total), missing
+
+
+def _as_date(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    m = _DATE.match(str(value or "").strip())
+    if not m:
+        return None
+    try:
+        # the earliest day a partial date may mean: never claims more freshness than known
+        return dt.date(int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1))
+    except ValueError:
+        return None
+
+
+def last_updated(dataset: dict):
+    """When the data was last updated: at the source if known, else in the catalogue."""
+    return _as_date(dataset.get("modified")) or _as_date(dataset.get("metadata_modified"))
+
+
+def freshness(dataset: dict, today: dt.date | None = None) -> str:
+    frequency = dataset.get("frequency")
+    if not frequency:
+        return "unknown"
+    frequencies = vocab.get_vocabulary("frequencies")
+    term = frequencies.get(frequency) or frequencies.by_uri(frequency)
+    if term is None or term.code == "UNKNOWN":
+        return "unknown"
+    thresholds = vocab.frequency_thresholds(frequency)
+    if thresholds is None:
+        return "not_applicable"
+    updated = last_updated(dataset)
+    if updated is None:
+        return "unknown"
+    age = ((today or dt.date.today()) - updated).days
+    due, overdue, delinquent = thresholds
+    if age < due:
+        return "fresh"
+    if age < overdue:
+        return "due"
+    if age < delinquent:
+        return "overdue"
+    return "delinquent"
+
+
+def computed_fields(dataset: dict, today: dt.date | None = None) -> dict:
+    score, missing = transparency(dataset)
+    return {"freshness": freshness(dataset, today), "transparency_score": score,
+            "transparency_missing": missing}
