@@ -1,0 +1,27 @@
+"""What a dataset adds to its search document."""
+import json
+
+from ckanext.migration import indexing
+
+from .factories import FULL
+
+
+def test_index_fields_from_a_validated_dataset():
+    out = indexing.index_fields(FULL)
+    assert out["countries"] == ["SEN", "DEU", "FRA"]
+    # SEN -> Western Africa, Sub-Saharan Africa, Africa; DEU, FRA -> Western Europe, Europe
+    assert out["regions"] == ["011", "202", "002", "155", "150"]
+    assert out["producer"] == ["Eurostat"]
+    assert out["sample_size"] == 1000
+    assert out["transparency_score"] == 100 and out["transparency_missing"] == []
+    assert "Senegal" in out["migration_labels"] and "Africa" in out["migration_labels"]
+    assert out["frequency"].endswith("MONTHLY")
+
+
+def test_before_index_replaces_raw_json_strings():
+    pkg = {"countries": '["SEN"]', "sample_size": "1000", "caveat_flags": "[]",
+           "validated_data_dict": json.dumps(dict(FULL, caveat_flags=[]))}
+    out = indexing.before_index(pkg)
+    assert out["countries"] == ["SEN", "DEU", "FRA"]
+    assert "caveat_flags" not in out  # empty lists are not indexed
+    assert out["sample_size"] == 1000
