@@ -47,6 +47,7 @@ class MigrationPlugin(p.SingletonPlugin):
     def after_dataset_search(self, search_results, search_params):
         facets.relabel(search_results.get("search_facets", {}))
         for result in search_results.get("results", []):
-            if isinstance(result, dict):
+            # whole datasets only: results limited by `fl` lack what the computation reads
+            if isinstance(result, dict) and "resources" in result:
                 result.update(quality.computed_fields(result))
         return search_results
