@@ -34,6 +34,9 @@ setup(
         "pycountry>=24.6",
         "country_converter>=1.2",
         "pandas<3",  # country_converter 1.3 misreads its table under pandas 3
+        # harvesting
+        "sdmx1>=2.20",
+        "defusedxml>=0.7",
     ],
     extras_require={
         "test": ["ckan[dev]==2.12.0", "responses>=0.25"],
@@ -41,6 +44,7 @@ setup(
     entry_points={
         "ckan.plugins": [
             "migration = ckanext.migration.plugin:MigrationPlugin",
+            "migration_eurostat = ckanext.migration.harvesting.eurostat:EurostatHarvester",
         ],
         "console_scripts": [
             "migration-search = ckanext.migration.searchservice.cli:main",

@@ -1,0 +1,1 @@
+"""Harvesters that federate migration data catalogues, and the mapping they share."""

@@ -1,0 +1,234 @@
+"""The gather / fetch / import cycle every migration harvester shares.
+
+A harvester subclass only knows its source: ``gather_records`` lists what the source
+has (one request where the source allows it), ``fetch_record`` optionally reads more
+about one record, and ``to_record`` turns it into a ``SourceRecord``. This class makes
+the harvest trustworthy: no duplicates on re-runs, unchanged records skipped, datasets
+gone upstream withdrawn (private, kept, marked) rather than deleted, one bad record
+reported without stopping the job, and nothing written for a record that fails.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckanext.harvest.harvesters.base import HarvesterBase
+from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+
+from ckanext.migration.harvesting import mapping
+from ckanext.migration.harvesting.http import FetchError
+
+log = logging.getLogger(__name__)
+
+STATUS_KEY = "status"
+
+
+class RecordError(ValueError):
+    """A record the source published cannot be mapped (said in the job's report)."""
+
+
+class MigrationHarvester(HarvesterBase):
+    """Base class: subclasses set NAME, TITLE, DESCRIPTION and implement the hooks."""
+
+    NAME = TITLE = DESCRIPTION = ""
+    CONFIG_KEYS = ("defaults",)
+
+    # -- what a subclass implements ---------------------------------------------------
+    def gather_records(self, url: str, config: dict):
+        """Iterable of (guid, payload dict) for every record the source has now."""
+        raise NotImplementedError
+
+    def fetch_record(self, payload: dict, config: dict):
+        """More about one record (a new payload), or None when gather said it all."""
+        return None
+
+    def to_record(self, payload: dict, config: dict) -> mapping.SourceRecord:
+        raise NotImplementedError
+
+    # -- IHarvester ----------------------------------------------------------------------
+    def info(self):
+        return {"name": self.NAME, "title": self.TITLE, "description": self.DESCRIPTION}
+
+    def validate_config(self, config):
+        parsed = self._parse_config(config)
+        unknown = set(parsed) - set(self.CONFIG_KEYS)
+        if unknown:
+            raise ValueError("unknown configuration keys %s; allowed: %s"
+                             % (sorted(unknown), ", ".join(self.CONFIG_KEYS)))
+        if not isinstance(parsed.get("defaults", {}), dict):
+            raise ValueError("'defaults' must be an object of schema fields")
+        return config
+
+    @staticmethod
+    def _parse_config(config) -> dict:
+        if not config:
+            return {}
+        if isinstance(config, dict):
+            return config
+        try:
+            parsed = json.loads(config)
+        except ValueError as e:
+            raise ValueError("configuration is not valid JSON: %s" % e)
+        if not isinstance(parsed, dict):
+            raise ValueError("configuration must be a JSON object")
+        return parsed
+
+    def gather_stage(self, harvest_job):
+        config = self._parse_config(harvest_job.source.config)
+        try:
+            records = {}
+            for guid, payload in self.gather_records(harvest_job.source.url, config):
+                records.setdefault(str(guid), payload)
+        except (FetchError, RecordError) as e:
+            self._save_gather_error("%s: %s" % (self.TITLE, e), harvest_job)
+            return None
+        previous = {obj.guid: obj for obj in model.Session.query(HarvestObject)
+                    .filter(HarvestObject.harvest_source_id == harvest_job.source.id)
+                    .filter(HarvestObject.current == True)}  # noqa: E712
+        ids = []
+        for guid, payload in records.items():
+            before = previous.get(guid)
+            status = "change" if before is not None else "new"
+            ids.append(self._new_object(harvest_job, guid, status, json.dumps(payload),
+                                        before.package_id if before else None))
+        for guid, before in previous.items():
+            if guid not in records:
+                ids.append(self._new_object(harvest_job, guid, "delete", None,
+                                            before.package_id))
+        return ids
+
+    @staticmethod
+    def _new_object(job, guid, status, content, package_id):
+        obj = HarvestObject(guid=guid, job=job, content=content, package_id=package_id,
+                            extras=[HarvestObjectExtra(key=STATUS_KEY, value=status)])
+        obj.save()
+        return obj.id
+
+    @staticmethod
+    def _status(obj) -> str:
+        for extra in obj.extras:
+            if extra.key == STATUS_KEY:
+                return extra.value
+        return "new"
+
+    def fetch_stage(self, harvest_object):
+        if self._status(harvest_object) == "delete":
+            return True
+        config = self._parse_config(harvest_object.source.config)
+        try:
+            payload = json.loads(harvest_object.content)
+            richer = self.fetch_record(payload, config)
+        except (FetchError, RecordError, ValueError) as e:
+            self._save_object_error("%s: %s" % (harvest_object.guid, e), harvest_object,
+                                    "Fetch")
+            return False
+        if richer is not None:
+            harvest_object.content = json.dumps(richer)
+            harvest_object.save()
+        return True
+
+    def import_stage(self, harvest_object):
+        context = {"user": self._get_user_name(), "ignore_auth": True}
+        previous = self._previous(harvest_object)
+        if self._status(harvest_object) == "delete":
+            return self._withdraw(harvest_object, previous, context)
+        config = self._parse_config(harvest_object.source.config)
+        try:
+            record = self.to_record(json.loads(harvest_object.content), config)
+            package = mapping.to_package(record, self._defaults(harvest_object, config))
+        except (RecordError, ValueError, KeyError, TypeError) as e:
+            self._save_object_error("%s: cannot map the record: %s"
+                                    % (harvest_object.guid, e), harvest_object, "Import")
+            return False
+        existing = self._existing(previous, package["name"], context)
+        if previous is not None and existing is not None \
+                and previous.content == harvest_object.content \
+                and not existing.get("withdrawn_at"):
+            self._make_current(harvest_object, previous, existing["id"])
+            return "unchanged"
+        try:
+            if existing is None:
+                package["owner_org"] = package.get("owner_org") or \
+                    self._owner_org(harvest_object)
+                result = tk.get_action("package_create")(dict(context), package)
+            else:
+                package.update(id=existing["id"], name=existing["name"],
+                               owner_org=existing.get("owner_org"), private=False,
+                               withdrawn_at="")
+                result = tk.get_action("package_update")(dict(context), package)
+        except tk.ValidationError as e:
+            self._save_object_error("%s: the mapped dataset does not validate: %s"
+                                    % (harvest_object.guid, _errors(e.error_dict)),
+                                    harvest_object, "Import")
+            return False
+        self._make_current(harvest_object, previous, result["id"])
+        return True
+
+    # -- helpers ------------------------------------------------------------------------
+    @staticmethod
+    def _previous(harvest_object):
+        return model.Session.query(HarvestObject) \
+            .filter(HarvestObject.harvest_source_id == harvest_object.harvest_source_id) \
+            .filter(HarvestObject.guid == harvest_object.guid) \
+            .filter(HarvestObject.current == True) \
+            .filter(HarvestObject.id != harvest_object.id).first()  # noqa: E712
+
+    @staticmethod
+    def _existing(previous, name, context):
+        for ref in ([previous.package_id] if previous is not None and previous.package_id
+                    else []) + [name]:
+            try:
+                return tk.get_action("package_show")(dict(context), {"id": ref})
+            except tk.ObjectNotFound:
+                continue
+        return None
+
+    @staticmethod
+    def _make_current(harvest_object, previous, package_id):
+        if previous is not None:
+            previous.current = False
+            previous.save()
+        harvest_object.package_id = package_id
+        harvest_object.current = True
+        harvest_object.save()
+
+    def _withdraw(self, harvest_object, previous, context):
+        """Gone upstream: hide the dataset, keep it, and say when it was withdrawn."""
+        if previous is None or not previous.package_id:
+            return "unchanged"
+        try:
+            tk.get_action("package_patch")(dict(context), {
+                "id": previous.package_id, "private": True,
+                "withdrawn_at": dt.date.today().isoformat()})
+        except (tk.ObjectNotFound, tk.ValidationError) as e:
+            self._save_object_error("%s: could not withdraw dataset %s: %s"
+                                    % (harvest_object.guid, previous.package_id, e),
+                                    harvest_object, "Import")
+            return False
+        previous.current = False
+        previous.save()
+        harvest_object.package_id = previous.package_id
+        harvest_object.current = False
+        harvest_object.save()
+        return True
+
+    @staticmethod
+    def _owner_org(harvest_object):
+        source = model.Package.get(harvest_object.source.id)
+        return source.owner_org if source is not None else None
+
+    @staticmethod
+    def _defaults(harvest_object, config) -> dict:
+        defaults = dict(config.get("defaults") or {})
+        return defaults
+
+
+def _errors(error_dict) -> str:
+    parts = []
+    for key, value in error_dict.items():
+        parts.append("%s: %s" % (key, "; ".join(map(str, value))
+                                 if isinstance(value, list) else value))
+    return ", ".join(parts)

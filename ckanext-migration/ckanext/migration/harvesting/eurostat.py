@@ -1,0 +1,103 @@
+"""Eurostat's catalogue: its table of contents lists every dataset with its last update
+and period, so one request tells what changed since the last run."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from ckanext.migration.harvesting import http
+from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
+from ckanext.migration.harvesting.mapping import SourceRecord
+
+DEFAULT_PREFIXES = ("migr_",)
+PAGE = "https://ec.europa.eu/eurostat/databrowser/view/{code}/default/table?lang=en"
+SDMX_CSV = ("https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/{code}"
+            "?format=SDMX-CSV")
+TSV = ("https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/{code}"
+       "?format=TSV&compressed=false")
+STRUCTURE = ("https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/dataflow/ESTAT/"
+             "{code}/latest?references=descendants")
+COLUMNS = ("title", "code", "type", "last_update", "structure_change", "data_start",
+           "data_end", "values")
+
+
+def parse_toc(text: str, prefixes=DEFAULT_PREFIXES) -> dict:
+    """{code: entry} for the datasets of the table of contents whose code matches."""
+    reader = csv.reader(io.StringIO(text), delimiter="\t", quotechar='"')
+    header = next(reader, None)
+    if not header or [h.strip().lower() for h in header[:2]] != ["title", "code"]:
+        raise RecordError("not a Eurostat table of contents (first columns must be "
+                          "title, code; got %r)" % (header[:2] if header else None))
+    out = {}
+    for row in reader:
+        if len(row) < 7:
+            continue
+        entry = dict(zip(COLUMNS, (c.strip() for c in row)))
+        if entry["type"] != "dataset" or not entry["code"].lower().startswith(prefixes):
+            continue
+        out.setdefault(entry["code"], entry)
+    return out
+
+
+def _date(ddmmyyyy: str) -> str:
+    m = re.match(r"^(\d{2})\.(\d{2})\.(\d{4})$", ddmmyyyy or "")
+    return "%s-%s-%s" % (m.group(3), m.group(2), m.group(1)) if m else ""
+
+
+def _period(value: str) -> tuple:
+    """A TOC period ("2008", "2008Q1", "2008M03", "2008-S1"...) -> (ISO date-ish, frequency)."""
+    value = (value or "").strip()
+    m = re.match(r"^(\d{4})(?:-?([QMSWH])(\d{1,2}))?", value)
+    if not m:
+        return "", ""
+    year, kind, number = m.groups()
+    if kind == "M":
+        return "%s-%02d" % (year, int(number)), "MONTHLY"
+    if kind == "Q":
+        return "%s-%02d" % (year, (int(number) - 1) * 3 + 1), "QUARTERLY"
+    if kind in ("S", "H"):
+        return "%s-%02d" % (year, 1 if number == "1" else 7), "ANNUAL_2"
+    if kind == "W":
+        return year, "WEEKLY"
+    return year, "ANNUAL"
+
+
+class EurostatHarvester(MigrationHarvester):
+    NAME = "migration_eurostat"
+    TITLE = "Eurostat table of contents"
+    DESCRIPTION = ("Eurostat datasets listed in its table of contents (filtered by code "
+                   "prefix), with SDMX-CSV and TSV downloads")
+    CONFIG_KEYS = ("defaults", "code_prefixes")
+
+    def gather_records(self, url, config):
+        prefixes = tuple(p.lower() for p in config.get("code_prefixes") or DEFAULT_PREFIXES)
+        text = http.fetch(url).decode("utf-8-sig", "replace")
+        return parse_toc(text, prefixes).items()
+
+    def to_record(self, payload, config):
+        code = payload["code"]
+        start, frequency = _period(payload.get("data_start"))
+        end, end_frequency = _period(payload.get("data_end"))
+        return SourceRecord(
+            guid=code, identifier=code, source_platform="Eurostat",
+            title=payload["title"],
+            notes="%s. Eurostat dataset %s, %s to %s." % (
+                payload["title"], code, payload.get("data_start") or "?",
+                payload.get("data_end") or "?"),
+            url=PAGE.format(code=code), producer="Eurostat",
+            producer_type="http://purl.org/adms/publishertype/SupraNationalAuthority",
+            period_start=start, period_end=end,
+            frequency=end_frequency or frequency,
+            modified=_date(payload.get("last_update")),
+            keywords=["eurostat"],
+            resources=[
+                {"url": SDMX_CSV.format(code=code), "name": "%s (SDMX-CSV)" % code,
+                 "format": "CSV", "raw_data": "true"},
+                {"url": TSV.format(code=code), "name": "%s (TSV)" % code,
+                 "format": "TSV", "raw_data": "true"},
+                {"url": STRUCTURE.format(code=code), "name": "SDMX structure",
+                 "format": "SDMX", "raw_data": "false"},
+            ],
+            extra={"source_type": "official_statistics"},
+        )

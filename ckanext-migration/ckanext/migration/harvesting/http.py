@@ -1,0 +1,97 @@
+"""Safe HTTP for harvesters: http(s) only, no private addresses, timeouts, size limits."""
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urljoin, urlparse
+
+import requests
+
+import ckan.plugins.toolkit as tk
+
+USER_AGENT = "ckanext-migration-harvester/0.1 (+https://github.com/ckanext-migration)"
+MAX_REDIRECTS = 5
+
+
+class FetchError(Exception):
+    """A source could not be read; the message says what and what to do."""
+
+
+def _settings():
+    return {
+        "allow_private": tk.asbool(tk.config.get(
+            "ckanext.migration.harvest.allow_private_addresses")),
+        "timeout": float(tk.config.get("ckanext.migration.harvest.timeout")),
+        "max_bytes": int(tk.config.get("ckanext.migration.harvest.max_bytes")),
+    }
+
+
+def check_url(url: str, allow_private: bool = False) -> None:
+    """Refuse what a harvest source may not point at."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https"):
+        raise FetchError("only http(s) URLs can be harvested, not %r" % url)
+    if not parsed.hostname:
+        raise FetchError("URL has no host: %r" % url)
+    if allow_private:
+        return
+    host = parsed.hostname
+    if host == "localhost" or host.endswith(".localhost"):
+        raise FetchError("refusing to fetch %s: loopback address (set "
+                         "ckanext.migration.harvest.allow_private_addresses to allow)" % url)
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, parsed.port or 80)}
+    except (socket.gaierror, UnicodeError):
+        # not resolvable here: the request itself will fail (or is replayed in tests)
+        addresses = set()
+    try:
+        addresses.add(str(ipaddress.ip_address(host)))
+    except ValueError:
+        pass
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved \
+                or ip.is_multicast or ip.is_unspecified:
+            raise FetchError("refusing to fetch %s: %s is a private, loopback or link-local "
+                             "address (set ckanext.migration.harvest.allow_private_addresses "
+                             "to allow)" % (url, address))
+
+
+def fetch(url: str, params: dict | None = None, headers: dict | None = None) -> bytes:
+    """GET a URL within the configured timeout and size limit, checking each redirect."""
+    settings = _settings()
+    session = requests.Session()
+    request_headers = {"User-Agent": USER_AGENT}
+    request_headers.update(headers or {})
+    for _ in range(MAX_REDIRECTS + 1):
+        check_url(url, settings["allow_private"])
+        try:
+            response = session.get(url, params=params, headers=request_headers,
+                                   timeout=settings["timeout"], stream=True,
+                                   allow_redirects=False)
+        except requests.Timeout:
+            raise FetchError("timed out after %ss fetching %s" % (settings["timeout"], url))
+        except requests.RequestException as e:
+            raise FetchError("could not fetch %s: %s" % (url, e))
+        if response.is_redirect:
+            url = urljoin(url, response.headers["Location"])
+            params = None
+            continue
+        if response.status_code >= 400:
+            raise FetchError("%s answered HTTP %d" % (url, response.status_code))
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > settings["max_bytes"]:
+            raise FetchError("%s is %s bytes, over the %d byte limit"
+                             % (url, declared, settings["max_bytes"]))
+        chunks, size = [], 0
+        try:
+            for chunk in response.iter_content(65536):
+                size += len(chunk)
+                if size > settings["max_bytes"]:
+                    raise FetchError("%s is over the %d byte limit"
+                                     % (url, settings["max_bytes"]))
+                chunks.append(chunk)
+        except requests.RequestException as e:
+            raise FetchError("could not read %s: %s" % (url, e))
+        return b"".join(chunks)
+    raise FetchError("too many redirects fetching %s" % url)

@@ -1,0 +1,168 @@
+"""The one mapping of harvested records onto the migration schema.
+
+A harvester only knows its source: it turns what the source publishes into a
+``SourceRecord``; ``to_package`` does the rest the same way for every source (country
+codes, inferred topics and GCM objectives, names, resources).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from ckan.lib.munge import munge_name, munge_tag
+
+from ckanext.migration import vocab
+
+REGISTRY_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "harvest_registry")
+RULES_FILE = os.path.join(REGISTRY_DIR, "rules.yaml")
+EU_COUNTRY = "http://publications.europa.eu/resource/authority/country/"
+# codes some statistical offices use instead of ISO 3166-1 alpha-2
+_ALPHA2_ALIASES = {"EL": "GR", "UK": "GB"}
+
+
+@dataclass
+class SourceRecord:
+    """What a harvester knows about one upstream dataset."""
+    guid: str
+    title: str
+    identifier: str
+    source_platform: str
+    notes: str = ""
+    url: str = ""
+    producer: str = ""
+    producer_type: str = ""
+    keywords: list = field(default_factory=list)
+    countries: list = field(default_factory=list)   # any codes or names: normalised here
+    period_start: str = ""
+    period_end: str = ""
+    frequency: str = ""        # an EU frequency code or URI
+    modified: str = ""         # last update at the source
+    topics: list = field(default_factory=list)
+    gcm_objectives: list = field(default_factory=list)
+    resources: list = field(default_factory=list)  # [{url, name, format, raw_data, ...}]
+    extra: dict = field(default_factory=dict)      # further schema fields, as they are
+
+
+@functools.lru_cache(maxsize=None)
+def _country_vocab():
+    return vocab.get_vocabulary("countries")
+
+
+@functools.lru_cache(maxsize=4096)
+def normalise_country(value) -> str | None:
+    """ISO 3166-1 alpha-3 for a code (alpha-3, alpha-2, Eurostat's EL/UK, numeric M49),
+    an EU authority URI or a country name; None for aggregates and unknowns."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if text.startswith(EU_COUNTRY):
+        text = text[len(EU_COUNTRY):]
+    countries = _country_vocab()
+    upper = text.upper()
+    if len(upper) == 3 and upper.isalpha() and upper in countries:
+        return upper
+    if len(upper) == 2 and upper.isalpha():
+        alpha2 = _ALPHA2_ALIASES.get(upper, upper)
+        for term in countries.terms:
+            if term.attrs.get("alpha_2") == alpha2:
+                return term.code
+        return None
+    if text.isdigit():
+        numeric = text.zfill(3)
+        for term in countries.terms:
+            if term.attrs.get("numeric") == numeric:
+                return term.code
+        return None
+    if len(text) > 3:
+        return _country_by_name(text)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _country_by_name(name: str) -> str | None:
+    import country_converter as coco
+    code = coco.convert(name, to="ISO3", not_found=None)
+    if isinstance(code, list) or not code:
+        return None
+    return code if code in _country_vocab() else None
+
+
+@functools.lru_cache(maxsize=1)
+def load_rules() -> list:
+    with open(RULES_FILE) as f:
+        rules = yaml.safe_load(f)["rules"]
+    return [(re.compile(r["match"], re.I), r.get("topics", []), r.get("gcm_objectives", []))
+            for r in rules]
+
+
+def infer(record: SourceRecord) -> tuple:
+    """(topics, gcm_objectives) the rules find in a record's texts."""
+    texts = [record.title, record.notes, record.identifier, " ".join(record.keywords)]
+    topics, objectives = [], []
+    for pattern, rule_topics, rule_objectives in load_rules():
+        if any(pattern.search(t or "") for t in texts):
+            topics += [t for t in rule_topics if t not in topics]
+            objectives += [o for o in rule_objectives if o not in objectives]
+    return topics, objectives
+
+
+def dataset_name(platform: str, identifier: str) -> str:
+    """A stable dataset name from where it comes from: re-harvests find it again."""
+    name = munge_name("%s-%s" % (platform, identifier))
+    return name[:100].strip("-")
+
+
+def _merge(*lists) -> list:
+    out = []
+    for values in lists:
+        for v in values or []:
+            if v not in out:
+                out.append(v)
+    return out
+
+
+def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
+    """A package dict on the migration schema from a harvested record."""
+    defaults = defaults or {}
+    inferred_topics, inferred_objectives = infer(record)
+    topics = _merge(record.topics, defaults.get("topics"), inferred_topics)
+    objectives = _merge(record.gcm_objectives, defaults.get("gcm_objectives"),
+                        inferred_objectives)
+    countries = _merge([c for c in (normalise_country(v) for v in record.countries) if c])
+    tags = _merge([munge_tag(k)[:100] for k in record.keywords if k and munge_tag(k)])
+    pkg = {
+        "name": dataset_name(record.source_platform, record.identifier),
+        "title": record.title.strip()[:500] or record.identifier,
+        "notes": record.notes or record.title,
+        "url": record.url,
+        "identifier": record.identifier,
+        "source_platform": record.source_platform,
+        "topics": topics,
+        "gcm_objectives": objectives,
+        "countries": countries,
+        "tag_string": ",".join(t for t in tags if len(t) >= 2),
+        "resources": [dict(r) for r in record.resources if r.get("url")],
+    }
+    producer = record.producer or defaults.get("producer")
+    if producer:
+        creator = {"name": producer}
+        if record.producer_type or defaults.get("producer_type"):
+            creator["type"] = record.producer_type or defaults.get("producer_type")
+        pkg["creator"] = [creator]
+    if record.period_start or record.period_end:
+        pkg["temporal_coverage"] = [{"start": record.period_start or None,
+                                     "end": record.period_end or None}]
+    for key, value in (("frequency", record.frequency), ("modified", record.modified)):
+        if value:
+            pkg[key] = value
+    for key in ("license_id", "source_type", "unit_of_observation", "population_covered",
+                "geographic_granularity", "disaggregation", "caveat_flags", "caveats"):
+        if defaults.get(key) and key not in record.extra:
+            pkg[key] = defaults[key]
+    pkg.update(record.extra)
+    return pkg

@@ -1,0 +1,61 @@
+import json
+import os
+
+import pytest
+
+from ckan import model
+from ckanext.harvest.model import HarvestObject
+from ckanext.harvest.tests.lib import run_harvest_job
+from ckanext.harvest.tests.factories import HarvestJobObj, HarvestSourceObj
+
+
+@pytest.fixture
+def harvest_db(migration_db, clean_queues):
+    """A clean database with harvest tables, empty index and queues."""
+
+
+def fixture_bytes(shared_dir, *parts) -> bytes:
+    with open(os.path.join(shared_dir, "fixtures", *parts), "rb") as f:
+        return f.read()
+
+
+class Harvest:
+    """Runs harvest jobs for one source, as the gather/fetch/import consumers would."""
+
+    def __init__(self, harvester, url, config=None, org=None):
+        from ckan.tests import factories
+        self.harvester = harvester
+        self.org = org or factories.Organization()
+        self.source = HarvestSourceObj(url=url, config=json.dumps(config or {}),
+                                       source_type=harvester.info()["name"],
+                                       owner_org=self.org["id"])
+
+    def run(self):
+        job = HarvestJobObj(source=self.source, run=False)
+        results = run_harvest_job(job, self.harvester)
+        model.Session.remove()
+        return job, results
+
+    @staticmethod
+    def errors(job):
+        from ckanext.harvest.model import HarvestGatherError, HarvestObjectError
+        out = [e.message for e in HarvestGatherError.filter(harvest_job_id=job.id)]
+        out += [e.message for e in model.Session.query(HarvestObjectError).join(HarvestObject)
+                .filter(HarvestObject.harvest_job_id == job.id)]
+        return out
+
+    @staticmethod
+    def report(job):
+        statuses = [o.report_status for o in model.Session.query(HarvestObject)
+                    .filter(HarvestObject.harvest_job_id == job.id)]
+        return {s: statuses.count(s) for s in set(statuses)}
+
+
+@pytest.fixture
+def http_replay():
+    """Recorded HTTP responses at the transport layer; the real search service passes."""
+    import responses
+    import ckan.plugins.toolkit as tk
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_passthru(tk.config["solr_url"].split("/solr")[0])
+        yield rsps

@@ -1,0 +1,139 @@
+"""Eurostat table of contents through the full gather/fetch/import pipeline."""
+import pytest
+import requests
+
+from ckan.tests import helpers
+from ckanext.harvest.model import HarvestGatherError, HarvestJob
+from ckan import plugins as p
+
+from ckanext.migration.harvesting.eurostat import _period, parse_toc
+
+from .conftest import Harvest, fixture_bytes
+
+TOC_URL = "https://ec.europa.eu/eurostat/api/dissemination/catalogue/toc/txt?lang=en"
+CONFIG = {"code_prefixes": ["migr_asyappctza", "migr_eipre", "migr_resfirst"],
+          "defaults": {"license_id": "cc-by"}}
+SMALL_TOC = (
+    '"title"\t"code"\t"type"\t"last update of data"\t"last table structure change"\t'
+    '"data start"\t"data end"\t"values"\n'
+    '"Population"\t"migr"\t"folder"\t" "\t" "\t" "\t" "\t\n'
+    '"    Asylum applicants - monthly"\t"migr_asyappctzm"\t"dataset"\t"01.10.2024"\t'
+    '"09.03.2023"\t"2008M01"\t"2024M08"\t\n'
+    '"    GDP"\t"nama_10_gdp"\t"dataset"\t"01.10.2024"\t"01.10.2024"\t"1975"\t"2023"\t\n'
+)
+
+
+def test_parse_toc_filters_datasets_by_prefix():
+    entries = parse_toc(SMALL_TOC, ("migr_",))
+    assert list(entries) == ["migr_asyappctzm"]
+    assert entries["migr_asyappctzm"]["data_end"] == "2024M08"
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2008", ("2008", "ANNUAL")), ("2008Q3", ("2008-07", "QUARTERLY")),
+    ("2024M08", ("2024-08", "MONTHLY")), ("2020-S2", ("2020-07", "ANNUAL_2")),
+    ("", ("", "")),
+])
+def test_periods(value, expected):
+    assert _period(value) == expected
+
+
+@pytest.fixture
+def toc(shared_dir):
+    return fixture_bytes(shared_dir, "eurostat", "table_of_contents_en.txt")
+
+
+@pytest.fixture
+def harvester():
+    return p.get_plugin("migration_eurostat")
+
+
+def _show(name):
+    return helpers.call_action("package_show", id=name)
+
+
+@pytest.mark.usefixtures("with_plugins", "harvest_db")
+def test_harvest_maps_real_toc_records(toc, harvester, http_replay):
+    http_replay.add('GET', TOC_URL, body=toc)
+    harvest = Harvest(harvester, TOC_URL, CONFIG)
+    job, _ = harvest.run()
+    assert harvest.report(job) == {"added": 3}
+
+    pkg = _show("eurostat-migr_asyappctza")
+    assert pkg["title"] == ("Asylum applicants by type of applicant, citizenship, age and "
+                            "sex - annual aggregated data")
+    assert pkg["creator"][0]["name"] == "Eurostat"
+    assert pkg["source_platform"] == "Eurostat" and pkg["identifier"] == "migr_asyappctza"
+    assert pkg["temporal_coverage"] == [{"start": "2008", "end": "2022"}]
+    assert pkg["frequency"].endswith("/frequency/ANNUAL")
+    assert pkg["modified"] == "2023-06-02"
+    assert "forced_displacement" in pkg["topics"] and "2" in pkg["gcm_objectives"]
+    assert pkg["license_id"] == "cc-by"
+    assert [r["format"] for r in pkg["resources"]] == ["CSV", "TSV", "SDMX"]
+    assert "migr_asyappctza?format=SDMX-CSV" in pkg["resources"][0]["url"]
+    eipre = _show("eurostat-migr_eipre")
+    assert "irregular_migration" in eipre["topics"] and "11" in eipre["gcm_objectives"]
+    # searchable through the real index
+    found = helpers.call_action("package_search", fq="gcm_objectives:2")
+    assert "eurostat-migr_asyappctza" in [r["name"] for r in found["results"]]
+
+
+@pytest.mark.usefixtures("with_plugins", "harvest_db")
+def test_rerun_updates_changes_and_withdraws_what_disappeared(toc, harvester, http_replay):
+    http_replay.add('GET', TOC_URL, body=toc)
+    harvest = Harvest(harvester, TOC_URL, CONFIG)
+    harvest.run()
+    job, _ = harvest.run()
+    assert harvest.report(job) == {"not modified": 3}
+    assert helpers.call_action("package_search", q="*:*")["count"] == 3
+
+    text = toc.decode("utf-8")
+    changed = text.replace('"migr_eipre"\t"dataset"\t"11.05.2023"',
+                           '"migr_eipre"\t"dataset"\t"20.11.2026"')
+    gone = "\n".join(line for line in changed.splitlines() if '"migr_resfirst"' not in line)
+    http_replay.replace('GET', TOC_URL, body=gone.encode("utf-8"))
+    job, _ = harvest.run()
+    assert harvest.report(job) == {"not modified": 1, "updated": 1, "deleted": 1}, \
+        harvest.errors(job)
+    assert _show("eurostat-migr_eipre")["modified"] == "2026-11-20"
+    withdrawn = _show("eurostat-migr_resfirst")
+    assert withdrawn["private"] is True and withdrawn["withdrawn_at"]
+    assert withdrawn["state"] == "active"  # kept, not deleted
+    assert helpers.call_action("package_search", q="*:*")["count"] == 2
+
+    # it comes back upstream: public again
+    http_replay.replace('GET', TOC_URL, body=toc)
+    job, _ = harvest.run()
+    back = _show("eurostat-migr_resfirst")
+    assert back["private"] is False and not back.get("withdrawn_at")
+
+
+@pytest.mark.usefixtures("with_plugins", "harvest_db")
+@pytest.mark.parametrize("failure,message", [
+    ({"status": 500}, "answered HTTP 500"),
+    ({"body": requests.Timeout("read timed out")}, "timed out"),
+    ({"body": b"<html>maintenance</html>"}, "not a Eurostat table of contents"),
+])
+def test_source_failures_are_job_errors_and_keep_good_data(toc, harvester, failure, message,
+                                                           http_replay):
+    http_replay.add('GET', TOC_URL, body=toc)
+    harvest = Harvest(harvester, TOC_URL, CONFIG)
+    harvest.run()
+    http_replay.replace('GET', TOC_URL, **failure)
+    job, _ = harvest.run()
+    errors = [e.message for e in HarvestGatherError.filter(harvest_job_id=job.id)]
+    assert len(errors) == 1 and message in errors[0]
+    assert helpers.call_action("package_search", q="*:*")["count"] == 3
+    assert _show("eurostat-migr_eipre")["private"] is False
+
+
+@pytest.mark.usefixtures("with_plugins", "harvest_db")
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "http://127.0.0.1:8983/solr",
+                                 "http://localhost/toc", "http://169.254.169.254/latest",
+                                 "http://10.0.0.8/toc"])
+def test_unsafe_source_urls_are_refused(harvester, url):
+    harvest = Harvest(harvester, url, CONFIG)
+    job, _ = harvest.run()
+    errors = [e.message for e in HarvestGatherError.filter(harvest_job_id=job.id)]
+    assert len(errors) == 1
+    assert "only http(s)" in errors[0] or "refusing to fetch" in errors[0]
