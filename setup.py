@@ -45,6 +45,11 @@ setup(
         "ckan.plugins": [
             "migration = ckanext.migration.plugin:MigrationPlugin",
             "migration_eurostat = ckanext.migration.harvesting.eurostat:EurostatHarvester",
+            "migration_worldbank = ckanext.migration.harvesting.worldbank:WorldBankHarvester",
+            "migration_unhcr = ckanext.migration.harvesting.unhcr:UNHCRHarvester",
+            "migration_iom_dtm = ckanext.migration.harvesting.iom:DTMHarvester",
+            "migration_missing_migrants = ckanext.migration.harvesting.iom:MissingMigrantsHarvester",
+            "migration_sdmx = ckanext.migration.harvesting.sdmx:SDMXHarvester",
         ],
         "console_scripts": [
             "migration-search = ckanext.migration.searchservice.cli:main",

@@ -38,7 +38,8 @@ def test_provenance_box(app):
     assert "Regulation (EC) 862/2007" in terms["Methodology"]
     assert terms["Countries"] == "Senegal, Germany, France"
     assert "Objective 1: Collect and utilize accurate and disaggregated data" in terms["GCM objectives"]
-    assert terms["Harvested from"] == "Eurostat (migr_asyappctzm)"
+    assert terms["Source platform"] == "Eurostat"
+    assert terms["Identifier at the source"] == "migr_asyappctzm"
 
 
 def test_caveats_are_a_visible_warning(app):
@@ -60,6 +61,30 @@ def test_no_caveats_no_warning_and_missing_parts_listed(app):
     assert missing == "Missing: Collection method, Sample size (N), Caveats"
     box = page.select_one("section.migration-provenance").get_text(" ", strip=True)
     assert "Sample size (N) Not stated" in box
+
+
+def test_page_renders_without_optional_fields(app):
+    data = dataset()
+    for key in ("sample_size", "creator", "temporal_coverage", "unit_of_observation",
+                "gcm_objectives", "countries", "frequency", "modified", "identifier"):
+        data.pop(key)
+    user = factories.Sysadmin()
+    org = factories.Organization()
+    pkg = helpers.call_action("package_create", context={"user": user["name"]},
+                              **dict(data, owner_org=org["id"]))
+    page = _page(app, pkg)
+    box = " ".join(page.select_one("section.migration-provenance").get_text(" ").split())
+    assert "Producer Not stated" in box and "Sample size (N) Not stated" in box
+    assert "Collection period Not stated" in box
+    badge = page.select_one(".migration-freshness")
+    assert "Unknown" in badge.get_text() and "text-bg-secondary" in badge["class"]
+
+
+def test_long_facet_labels_are_not_cut_short(app):
+    _create(gcm_objectives=["12"])
+    page = BeautifulSoup(app.get("/dataset/").body, "html.parser")
+    labels = [s.get_text(strip=True) for s in page.select("#search-facets .item-label")]
+    assert "12. Screening, assessment and referral" in labels  # CKAN would cut it at 22
 
 
 def test_freshness_badge(app):

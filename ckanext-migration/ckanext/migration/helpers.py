@@ -38,6 +38,12 @@ def migration_quality(pkg: dict) -> dict:
     return computed
 
 
+def migration_facet_item_label(item: dict) -> str:
+    """A facet item's label, cut at 60 characters (CKAN cuts at 22)."""
+    label = item.get("display_name") or item.get("name") or ""
+    return label if len(label) <= 60 else label[:57].rstrip() + "..."
+
+
 def migration_gcm_title(code: str) -> str:
     term = vocab.get_vocabulary("gcm_objectives").get(str(code))
     return term.attrs.get("title", term.label) if term else str(code)
@@ -46,4 +52,4 @@ def migration_gcm_title(code: str) -> str:
 def get_helpers() -> dict:
     return {f.__name__: f for f in (
         migration_vocabulary_choices, migration_label, migration_facet_label,
-        migration_quality, migration_gcm_title)}
+        migration_quality, migration_gcm_title, migration_facet_item_label)}
