@@ -45,6 +45,7 @@ setup(
         "ckan.plugins": [
             "migration = ckanext.migration.plugin:MigrationPlugin",
             "migration_eurostat = ckanext.migration.harvesting.eurostat:EurostatHarvester",
+            "migration_ckan = ckanext.migration.harvesting.ckan:CKANPortalHarvester",
             "migration_worldbank = ckanext.migration.harvesting.worldbank:WorldBankHarvester",
             "migration_unhcr = ckanext.migration.harvesting.unhcr:UNHCRHarvester",
             "migration_iom_dtm = ckanext.migration.harvesting.iom:DTMHarvester",
