@@ -160,3 +160,29 @@ def refresh_freshness():
         if start >= result["count"]:
             break
     click.echo("refresh-freshness: %d datasets checked, %d re-indexed" % (seen, changed))
+
+
+@migration.group("sources")
+def sources():
+    """The federated sources registry (harvesters/sources/*.yaml)."""
+
+
+@sources.command("sync")
+@click.option("--dry-run", is_flag=True, help="Report what would change, change nothing.")
+@click.option("--only", multiple=True, help="Sync only these source names.")
+def sources_sync(dry_run: bool, only: tuple):
+    """Create or update the harvest sources from the registry (idempotent)."""
+    from ckanext.migration.harvesting import registry
+    try:
+        entries = registry.load()
+    except registry.RegistryError as e:
+        raise click.ClickException("harvest source registry: %s" % e)
+    report = registry.sync(entries, dry_run=dry_run, only=only)
+    for name, status, detail in report:
+        click.echo("%-28s %-9s %s" % (name, status, detail))
+    counts = {s: sum(1 for _n, st, _d in report if st == s)
+              for s in ("created", "updated", "unchanged", "error")}
+    click.echo("sources sync%s: {created} created, {updated} updated, {unchanged} unchanged, "
+               "{error} errors".format(**counts) % (" (dry run)" if dry_run else ""))
+    if counts["error"]:
+        raise click.exceptions.Exit(1)
