@@ -2,7 +2,10 @@
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
+from ckanext.dcat.interfaces import IDCATRDFHarvester
+
 from ckanext.migration import cli, facets, helpers, indexing, quality
+from ckanext.migration.harvesting import dcat as dcat_mapping
 from ckanext.migration.logic import validators
 
 
@@ -14,6 +17,7 @@ class MigrationPlugin(p.SingletonPlugin):
     p.implements(p.ITemplateHelpers)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
+    p.implements(IDCATRDFHarvester, inherit=True)
 
     # IConfigurer
     def update_config(self, config_):
@@ -51,3 +55,10 @@ class MigrationPlugin(p.SingletonPlugin):
             if isinstance(result, dict) and "resources" in result:
                 result.update(quality.computed_fields(result))
         return search_results
+
+    # IDCATRDFHarvester: DCAT-AP harvests go through the shared mapping too
+    def before_create(self, harvest_object, dataset_dict, temp_dict):
+        dcat_mapping.enrich(dataset_dict, harvest_object)
+
+    def before_update(self, harvest_object, dataset_dict, temp_dict):
+        dcat_mapping.enrich(dataset_dict, harvest_object)

@@ -83,13 +83,39 @@ def normalise_country(value) -> str | None:
     return None
 
 
+# portals in these languages name countries in them (opendata.swiss: "Schweiz")
+NAME_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "sv", "pl")
+
+
+@functools.lru_cache(maxsize=1)
+def _localised_names() -> dict:
+    """Lower-cased country names in NAME_LANGUAGES -> alpha-3, from pycountry's locales."""
+    import gettext
+    import pycountry
+    out = {}
+    for language in NAME_LANGUAGES:
+        try:
+            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR,
+                                              languages=[language])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for name in {country.name, getattr(country, "common_name", country.name)}:
+                out.setdefault(translation.gettext(name).lower(), country.alpha_3)
+    return out
+
+
 @functools.lru_cache(maxsize=4096)
 def _country_by_name(name: str) -> str | None:
-    import country_converter as coco
-    code = coco.convert(name, to="ISO3", not_found=None)
-    if isinstance(code, list) or not code:
-        return None
-    return code if code in _country_vocab() else None
+    code = _localised_names().get(name.lower())
+    if code is None:
+        import logging
+        import country_converter as coco
+        logging.getLogger("country_converter").setLevel(logging.ERROR)
+        code = coco.convert(name, to="ISO3", not_found="")
+        if isinstance(code, list):
+            code = None
+    return code if code and code in _country_vocab() else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -134,7 +160,8 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
     objectives = _merge(record.gcm_objectives, defaults.get("gcm_objectives"),
                         inferred_objectives)
     countries = _merge([c for c in (normalise_country(v) for v in record.countries) if c])
-    tags = _merge([munge_tag(k)[:100] for k in record.keywords if k and munge_tag(k)])
+    tags = _merge([munge_tag(k)[:100] for k in record.keywords
+                   if k and len(k.strip()) >= 2 and munge_tag(k)])
     pkg = {
         "name": dataset_name(record.source_platform, record.identifier),
         "title": record.title.strip()[:500] or record.identifier,
@@ -145,7 +172,7 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
         "topics": topics,
         "gcm_objectives": objectives,
         "countries": countries,
-        "tag_string": ",".join(t for t in tags if len(t) >= 2),
+        "tag_string": ",".join(tags),
         "resources": [dict(r) for r in record.resources if r.get("url")],
     }
     producer = record.producer or defaults.get("producer")

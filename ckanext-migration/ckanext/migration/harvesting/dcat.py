@@ -1,0 +1,38 @@
+"""The shared mapping, hooked into ckanext-dcat's DCAT-AP harvester.
+
+ckanext-dcat parses DCAT-AP into the schema's DCAT fields; this adds what the migration
+schema derives from them: countries from dct:spatial, topics and GCM objectives from the
+rules, the source platform, and drops values the vocabularies cannot take (a frequency
+that is not an EU frequency URI) instead of rejecting the whole dataset.
+"""
+from __future__ import annotations
+
+from ckanext.migration import vocab
+from ckanext.migration.harvesting import mapping
+
+
+def enrich(dataset_dict: dict, harvest_object) -> dict:
+    spatial = [s.get("uri") or s.get("text") for s in dataset_dict.get("spatial_coverage") or []
+               if isinstance(s, dict)]
+    countries = [c for c in (mapping.normalise_country(v) for v in spatial if v) if c]
+    record = mapping.SourceRecord(
+        guid=harvest_object.guid if harvest_object else "", title=dataset_dict.get("title", ""),
+        identifier=dataset_dict.get("identifier") or "", source_platform="",
+        notes=dataset_dict.get("notes") or "",
+        keywords=[t.get("name", "") for t in dataset_dict.get("tags") or []
+                  if isinstance(t, dict)])
+    topics, objectives = mapping.infer(record)
+    dataset_dict["countries"] = mapping._merge(dataset_dict.get("countries"), countries)
+    dataset_dict["topics"] = mapping._merge(dataset_dict.get("topics"), topics)
+    dataset_dict["gcm_objectives"] = mapping._merge(dataset_dict.get("gcm_objectives"),
+                                                    objectives)
+    if harvest_object is not None and not dataset_dict.get("source_platform"):
+        dataset_dict["source_platform"] = harvest_object.source.title or harvest_object.source.url
+    if not dataset_dict.get("notes"):
+        # e.g. a description only in other languages than the catalogue's
+        dataset_dict["notes"] = dataset_dict.get("title") or ""
+    frequencies = vocab.get_vocabulary("frequencies")
+    frequency = dataset_dict.get("frequency")
+    if frequency and not (frequencies.get(frequency) or frequencies.by_uri(frequency)):
+        dataset_dict.pop("frequency")
+    return dataset_dict

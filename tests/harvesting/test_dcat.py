@@ -1,0 +1,58 @@
+"""DCAT-AP portals through ckanext-dcat's RDF harvester with the migration mapping hooked in."""
+import pytest
+
+from ckan import plugins as p
+from ckan.tests import helpers
+
+from .conftest import Harvest, fixture_bytes
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "harvest_db")
+
+
+def harvest(http_replay, shared_dir, name, content_type, url):
+    body = fixture_bytes(shared_dir, "dcat", name)
+    # ckanext-dcat asks for the size first (HEAD), then downloads
+    http_replay.add("HEAD", url, content_type=content_type,
+                    headers={"Content-Length": str(len(body))})
+    http_replay.add("GET", url, body=body, content_type=content_type)
+    h = Harvest(p.get_plugin("dcat_rdf_harvester"), url)
+    job, _ = h.run()
+    return h, job
+
+
+def test_swiss_catalogue_maps_spatial_names_to_countries(http_replay, shared_dir):
+    h, job = harvest(http_replay, shared_dir, "catalog_bfs_ogd_collection_opendata.swiss.rdf",
+                     "application/rdf+xml", "https://opendata.swiss/catalog.rdf")
+    assert h.report(job) == {"added": 2}, h.errors(job)
+    found = helpers.call_action("package_search", fq="countries:CHE")
+    assert found["count"] == 2
+    for pkg in found["results"]:
+        assert pkg["source_platform"]  # the harvest source it came from
+        assert pkg["title"]
+
+
+def test_spanish_dataset_keeps_what_the_vocabularies_take(http_replay, shared_dir):
+    h, job = harvest(http_replay, shared_dir, "dataset_datos.gob.es.ttl", "text/turtle",
+                     "https://datos.gob.es/catalog.ttl")
+    assert h.report(job) == {"added": 1}, h.errors(job)
+    pkg = helpers.call_action("package_search", q="*:*")["results"][0]
+    # its frequency is a local resource, not an EU frequency: dropped, dataset kept
+    assert not pkg.get("frequency")
+
+
+def test_german_dataset(http_replay, shared_dir):
+    h, job = harvest(http_replay, shared_dir, "dataset_opendata-hro_govdata_dcatde.rdf",
+                     "application/rdf+xml", "https://opendata-hro.de/catalog.rdf")
+    assert h.report(job) == {"added": 1}, h.errors(job)
+
+
+def test_not_rdf_is_a_clear_job_error(http_replay):
+    url = "https://broken.example.org/catalog.rdf"
+    http_replay.add("HEAD", url, content_type="application/rdf+xml")
+    http_replay.add("GET", url, body=b"<html>this is not RDF", content_type="application/rdf+xml")
+    h = Harvest(p.get_plugin("dcat_rdf_harvester"), url)
+    job, _ = h.run()
+    assert h.report(job) == {}
+    errors = h.errors(job)
+    assert errors and any("pars" in e.lower() or "rdf" in e.lower() for e in errors)
+    assert helpers.call_action("package_search", q="*:*")["count"] == 0

@@ -1,0 +1,81 @@
+"""The shared mapping: country codes, inference rules, package dicts."""
+import pytest
+
+from ckanext.migration.harvesting import mapping
+from ckanext.migration.harvesting.mapping import SourceRecord, normalise_country, to_package
+
+
+@pytest.mark.parametrize("value,iso3", [
+    ("SEN", "SEN"), ("sen", "SEN"), ("SN", "SEN"), ("686", "SEN"), ("Senegal", "SEN"),
+    ("Sénégal", "SEN"), ("EL", "GRC"), ("UK", "GBR"), ("Schweiz", "CHE"),
+    ("Deutschland", "DEU"), ("Türkiye", "TUR"), ("Ivory Coast", "CIV"),
+    ("http://publications.europa.eu/resource/authority/country/DEU", "DEU"),
+    ("EU27_2020", None), ("EA19", None), ("WLD", None), ("world", None), ("", None),
+    ("XK", None), ("Atlantis", None),
+])
+def test_normalise_country(value, iso3):
+    assert normalise_country(value) == iso3
+
+
+# one text per rule of harvesters/rules.yaml, with what it must add
+RULE_EXAMPLES = [
+    ("Personal remittances, received (current US$)", "remittances", "20"),
+    ("Dead and missing migrants in the Mediterranean", "missing_migrants", "8"),
+    ("First-time asylum applicants", "forced_displacement", "2"),
+    ("Internally displaced persons (IDPs) in Chad", "internal_displacement", "2"),
+    ("Victims of trafficking in human beings", "trafficking", "10"),
+    ("Migrant smuggling routes", "smuggling", "9"),
+    ("Employment rates of foreign-born workers", "labour_migration", "6"),
+    ("Third-country nationals returned following an order to leave", "return_and_reintegration", "21"),
+    ("Third country nationals found to be illegally present", "irregular_migration", "11"),
+    ("First residence permits by reason", "migration_policy", "5"),
+    ("Acquisition of citizenship by age and sex", "integration", "16"),
+    ("Diaspora engagement survey", "diaspora", "19"),
+    ("Population by citizenship and country of birth: migrant stock", "migrant_stocks", "1"),
+    ("Immigration by age and sex", "migration_flows", "1"),
+    ("Unaccompanied minors applying for asylum", "child_migration", "7"),
+    ("International students mobility", "international_students", "5"),
+    ("Disaster displacement and climate change", "environmental_migration", "2"),
+    ("Stateless persons by country", "forced_displacement", "4"),
+]
+
+
+def test_every_rule_has_an_example():
+    assert len(mapping.load_rules()) == len(RULE_EXAMPLES)
+
+
+@pytest.mark.parametrize("title,topic,objective", RULE_EXAMPLES)
+def test_rules(title, topic, objective):
+    topics, objectives = mapping.infer(SourceRecord(guid="x", title=title, identifier="x",
+                                                    source_platform="t"))
+    assert topic in topics and objective in objectives
+
+
+def test_rules_read_identifiers_and_keywords():
+    record = SourceRecord(guid="x", title="Table 4", identifier="BX.TRF.PWKR.CD.DT",
+                          source_platform="WB", keywords=["trafficking"])
+    topics, objectives = mapping.infer(record)
+    assert topics == ["remittances", "trafficking"] and objectives == ["20", "10"]
+
+
+def test_to_package():
+    record = SourceRecord(
+        guid="g1", title=" Asylum applicants ", identifier="migr_asyappctza",
+        source_platform="Eurostat", producer="Eurostat", countries=["EL", "DE", "EU27_2020", "DE"],
+        keywords=["Asylum seekers", "x"], period_start="2008", period_end="2022",
+        frequency="ANNUAL", modified="2023-06-02",
+        resources=[{"url": "https://e.eu/a.csv", "format": "CSV"}, {"name": "no url"}],
+        extra={"sample_size": 10})
+    pkg = to_package(record, {"topics": ["migration_flows"], "license_id": "cc-by",
+                              "source_type": "official_statistics"})
+    assert pkg["name"] == "eurostat-migr_asyappctza"
+    assert pkg["title"] == "Asylum applicants"
+    assert pkg["countries"] == ["GRC", "DEU"]
+    assert pkg["topics"] == ["migration_flows", "forced_displacement"]
+    assert pkg["gcm_objectives"] == ["2"]
+    assert pkg["creator"] == [{"name": "Eurostat"}]
+    assert pkg["temporal_coverage"] == [{"start": "2008", "end": "2022"}]
+    assert pkg["tag_string"] == "asylum-seekers"  # one-letter tags dropped
+    assert pkg["license_id"] == "cc-by" and pkg["source_type"] == "official_statistics"
+    assert pkg["resources"] == [{"url": "https://e.eu/a.csv", "format": "CSV"}]
+    assert pkg["sample_size"] == 10
