@@ -91,8 +91,16 @@ class MigrationHarvester(HarvesterBase):
         ids = []
         for guid, payload in records.items():
             before = previous.get(guid)
-            status = "change" if before is not None else "new"
-            ids.append(self._new_object(harvest_job, guid, status, json.dumps(payload),
+            content = json.dumps(payload)
+            if before is None:
+                status = "new"
+            elif before.content == content and type(self).fetch_record is \
+                    MigrationHarvester.fetch_record:
+                # what gather read is all there is and it did not change: nothing to import
+                status = "unchanged"
+            else:
+                status = "change"
+            ids.append(self._new_object(harvest_job, guid, status, content,
                                         before.package_id if before else None))
         for guid, before in previous.items():
             if guid not in records:
@@ -115,8 +123,15 @@ class MigrationHarvester(HarvesterBase):
         return "new"
 
     def fetch_stage(self, harvest_object):
-        if self._status(harvest_object) == "delete":
+        status = self._status(harvest_object)
+        if status == "delete":
             return True
+        if status == "unchanged":
+            previous = self._previous(harvest_object)
+            if previous is not None and previous.package_id and \
+                    not _is_withdrawn(previous.package_id):
+                self._make_current(harvest_object, previous, previous.package_id)
+                return "unchanged"
         config = self._parse_config(harvest_object.source.config)
         try:
             payload = json.loads(harvest_object.content)
@@ -180,6 +195,8 @@ class MigrationHarvester(HarvesterBase):
     def _existing(previous, name, context):
         for ref in ([previous.package_id] if previous is not None and previous.package_id
                     else []) + [name]:
+            if model.Package.get(ref) is None:  # cheap check before the full show
+                continue
             try:
                 return tk.get_action("package_show")(dict(context), {"id": ref})
             except tk.ObjectNotFound:
@@ -224,6 +241,12 @@ class MigrationHarvester(HarvesterBase):
     def _defaults(harvest_object, config) -> dict:
         defaults = dict(config.get("defaults") or {})
         return defaults
+
+
+def _is_withdrawn(package_id) -> bool:
+    package = model.Package.get(package_id)
+    return package is None or package.state != "active" or bool(
+        package.extras.get("withdrawn_at"))
 
 
 def _errors(error_dict) -> str:
