@@ -98,3 +98,20 @@ def test_harvest_our_own_running_catalogue(http_replay, hdx_datasets, app):
     copy = helpers.call_action("package_show",
                                id="migration-catalogue-hdx-unhcr-population-data-for-world")
     assert copy["title"] == "Data on forcibly displaced populations and stateless persons (Global)"
+
+
+def test_twins_are_linked_not_imported_as_strangers(http_replay, hdx_datasets, app):
+    """The same dataset from a second portal (same original page) is linked both ways."""
+    http_replay.add("GET", SEARCH, body=search_page(hdx_datasets[1:2]))
+    Harvest(p.get_plugin("migration_ckan"), HDX).run()
+    ours = app.get("/api/3/action/package_search").body
+    mirror = "http://mirror.test"
+    http_replay.add("GET", mirror + "/api/3/action/package_search", body=ours)
+    Harvest(p.get_plugin("migration_ckan"), mirror, {"platform": "Mirror"}).run()
+    original = helpers.call_action("package_show", id="hdx-unhcr-population-data-for-world")
+    copy = helpers.call_action("package_show",
+                               id="mirror-hdx-unhcr-population-data-for-world")
+    assert original["also_published_by"] == [copy["name"]]
+    assert copy["also_published_by"] == [original["name"]]
+    page = app.get("/dataset/%s" % original["name"]).body
+    assert "Also published by" in page and copy["name"] in page

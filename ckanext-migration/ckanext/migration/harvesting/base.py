@@ -18,7 +18,7 @@ from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
-from ckanext.migration.harvesting import mapping
+from ckanext.migration.harvesting import mapping, twins
 from ckanext.migration.harvesting.http import FetchError
 
 log = logging.getLogger(__name__)
@@ -180,6 +180,7 @@ class MigrationHarvester(HarvesterBase):
                                     harvest_object, "Import")
             return False
         self._make_current(harvest_object, previous, result["id"])
+        twins.link(result, context)
         return True
 
     # -- helpers ------------------------------------------------------------------------
