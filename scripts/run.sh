@@ -79,6 +79,21 @@ ckan_step() {
 }
 
 # --------------------------------------------------------------------------
+# check_code: when the project's code or schemas changed since the last run, the processes
+# this checkout started are restarted (like a config change), so none serves stale code.
+check_code() {
+    local fp_file="$RUN/code.fingerprint" fp
+    fp=$( { git -C "$ROOT" rev-parse HEAD 2>/dev/null || true
+            git -C "$ROOT" diff HEAD -- ckanext-migration schemas harvesters config/solr \
+                setup.py 2>/dev/null || true; } | sha256sum | cut -c1-16)
+    if [ -f "$fp_file" ] && [ "$(cat "$fp_file")" != "$fp" ]; then
+        log "code changed since the last run: restarting what this checkout started"
+        CONFIG_CHANGED=1
+        stop_pidfile search >/dev/null || true
+    fi
+    printf '%s\n' "$fp" > "$fp_file"
+}
+
 start_search_service() {
     local name=search
     if search_ping "$SEARCH_PORT" ckan; then
@@ -223,6 +238,7 @@ summary() {
 }
 
 render_config
+check_code
 start_search_service
 init_database
 ensure_admin
