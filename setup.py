@@ -39,7 +39,7 @@ setup(
         "defusedxml>=0.7",
     ],
     extras_require={
-        "test": ["ckan[dev]==2.12.0", "responses>=0.25"],
+        "test": ["ckan[dev]==2.12.0", "responses>=0.25", "pyshacl>=0.26", "beautifulsoup4>=4.12"],
     },
     entry_points={
         "ckan.plugins": [
