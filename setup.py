@@ -55,5 +55,9 @@ setup(
         "console_scripts": [
             "migration-search = ckanext.migration.searchservice.cli:main",
         ],
+        "ckan.rdf.profiles": [
+            "migration_dcat_ap = ckanext.migration.profiles:MigrationDCATAPProfile",
+            "migration_schemaorg = ckanext.migration.schemaorg:MigrationSchemaOrgProfile",
+        ],
     },
 )

@@ -21,11 +21,13 @@ def enrich(dataset_dict: dict, harvest_object) -> dict:
         notes=dataset_dict.get("notes") or "",
         keywords=[t.get("name", "") for t in dataset_dict.get("tags") or []
                   if isinstance(t, dict)])
-    topics, objectives = mapping.infer(record)
     dataset_dict["countries"] = mapping._merge(dataset_dict.get("countries"), countries)
-    dataset_dict["topics"] = mapping._merge(dataset_dict.get("topics"), topics)
-    dataset_dict["gcm_objectives"] = mapping._merge(dataset_dict.get("gcm_objectives"),
-                                                    objectives)
+    # a source that states topics or objectives in our vocabularies (another migration
+    # catalogue, or this one) is taken at its word; the rules fill in for the others
+    if not dataset_dict.get("topics") and not dataset_dict.get("gcm_objectives"):
+        topics, objectives = mapping.infer(record)
+        dataset_dict["topics"] = topics
+        dataset_dict["gcm_objectives"] = objectives
     if harvest_object is not None and not dataset_dict.get("source_platform"):
         dataset_dict["source_platform"] = harvest_object.source.title or harvest_object.source.url
     if not dataset_dict.get("notes"):
