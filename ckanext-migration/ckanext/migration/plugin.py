@@ -4,7 +4,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.dcat.interfaces import IDCATRDFHarvester
 
-from ckanext.migration import cli, facets, helpers, indexing, quality
+from ckanext.migration import cli, facets, helpers, indexing, quality, views
 from ckanext.migration.harvesting import dcat as dcat_mapping
 from ckanext.migration.logic import validators
 
@@ -13,6 +13,7 @@ from ckanext.migration.logic import validators
 class MigrationPlugin(p.SingletonPlugin):
     p.implements(p.IConfigurer)
     p.implements(p.IClick)
+    p.implements(p.IBlueprint)
     p.implements(p.IValidators)
     p.implements(p.ITemplateHelpers)
     p.implements(p.IFacets, inherit=True)
@@ -27,6 +28,10 @@ class MigrationPlugin(p.SingletonPlugin):
     # IClick
     def get_commands(self):
         return [cli.migration]
+
+    # IBlueprint: the vocabularies as SKOS (/vocabulary)
+    def get_blueprint(self):
+        return views.get_blueprints()
 
     # IValidators
     def get_validators(self):

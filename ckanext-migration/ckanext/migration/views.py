@@ -1,0 +1,182 @@
+"""The controlled vocabularies as SKOS, served at stable URLs.
+
+- ``/vocabulary``: the concept schemes (HTML, or JSON for ``Accept: application/json``);
+- ``/vocabulary/<name>.<ttl|rdf|jsonld>``: scheme ``name`` as Turtle, RDF/XML or JSON-LD;
+- ``/vocabulary/<name>``: the same, negotiated on the ``Accept`` header (HTML for browsers).
+
+``name`` is a vocabulary (``gcm_objectives``, ``topics``, ``regions``, ...; ``-`` may be written
+for ``_``) or ``migration``: the GCM objectives and topics schemes together.
+"""
+from flask import Blueprint, Response, jsonify, render_template_string, request
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.migration import skos, vocab
+
+vocabulary = Blueprint("migration_vocabulary", __name__)
+
+HTML = "text/html"
+JSON = "application/json"
+# media types offered by /vocabulary/<name>, in order of preference for */*
+NEGOTIATED = [(HTML, None)] + [(mt, fmt) for fmt, (_, mt) in skos.FORMATS.items()] \
+    + [(JSON, "jsonld"), ("application/x-turtle", "ttl"), ("application/xml", "rdf"),
+       ("text/xml", "rdf")]
+
+
+def get_blueprints():
+    return [vocabulary]
+
+
+def _name(raw):
+    name = raw.replace("-", "_")
+    if name not in skos.scheme_names():
+        tk.abort(404, tk._("Vocabulary not found"))
+    return name
+
+
+def _rdf(name, fmt):
+    body = skos.serialize(name, fmt)
+    resp = Response(body, content_type=skos.FORMATS[fmt][1] + "; charset=utf-8")
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
+
+
+def _negotiate(offers):
+    """The best media type the client accepts among ``offers`` (the first if none says)."""
+    if not request.headers.get("Accept"):
+        return offers[0]
+    return request.accept_mimetypes.best_match(offers)
+
+
+def index():
+    schemes = [dict(skos.scheme_info(n),
+                    url=tk.url_for("migration_vocabulary.read", name=n, _external=True),
+                    formats={fmt: tk.url_for("migration_vocabulary.read", name=f"{n}.{fmt}",
+                                             _external=True) for fmt in skos.FORMATS})
+               for n in skos.scheme_names()]
+    best = _negotiate([HTML, JSON])
+    if best is None:
+        tk.abort(406, tk._("Available: text/html, application/json"))
+    if best == JSON:
+        resp = jsonify(schemes)
+    else:
+        resp = Response(render_template_string(INDEX_TEMPLATE, schemes=schemes),
+                        content_type="text/html; charset=utf-8")
+    resp.vary.add("Accept")
+    return resp
+
+
+def read(name):
+    base, dot, ext = name.rpartition(".")
+    if dot and ext in skos.FORMATS:
+        return _rdf(_name(base), ext)
+    if dot:
+        tk.abort(404, tk._("Unknown format: use .ttl, .rdf or .jsonld"))
+    name = _name(name)
+    best = _negotiate([mt for mt, _ in NEGOTIATED])
+    if best is None:
+        tk.abort(406, tk._("Available: text/html, text/turtle, application/rdf+xml, "
+                           "application/ld+json"))
+    fmt = dict(NEGOTIATED)[best]
+    resp = _rdf(name, fmt) if fmt else _html(name)
+    resp.vary.add("Accept")
+    return resp
+
+
+def _html(name):
+    info = skos.scheme_info(name)
+    parts = skos.COMBINED.get(name, (name,))
+    schemes = []
+    for part in parts:
+        voc = vocab.get_vocabulary(part)
+        concepts = []
+        for term in voc:
+            related = []
+            if part == "topics":
+                objectives = vocab.get_vocabulary("gcm_objectives")
+                related = [objectives.get(str(c)) for c in term.get("gcm_objectives") or ()]
+            parent = voc.get(term.get("parent")) if term.get("parent") else None
+            concepts.append({
+                "code": term.code, "label": term.label, "uri": term.uri,
+                "definition": term.get("title") if part == "gcm_objectives" else term.description,
+                "broader": parent, "related": [r for r in related if r is not None]})
+        schemes.append(dict(skos.scheme_info(part), concepts=concepts))
+    formats = {fmt: tk.url_for("migration_vocabulary.read", name=f"{name}.{fmt}")
+               for fmt in skos.FORMATS}
+    return Response(render_template_string(SCHEME_TEMPLATE, info=info, schemes=schemes,
+                                           formats=formats),
+                    content_type="text/html; charset=utf-8")
+
+
+vocabulary.add_url_rule("/vocabulary", view_func=index, endpoint="index")
+vocabulary.add_url_rule("/vocabulary/<name>", view_func=read, endpoint="read")
+
+
+INDEX_TEMPLATE = """{% extends "page.html" %}
+{% block subtitle %}{{ _('Vocabularies') }}{% endblock %}
+{% block breadcrumb_content %}
+  <li class="active"><a href="{{ h.url_for('migration_vocabulary.index') }}">{{ _('Vocabularies') }}</a></li>
+{% endblock %}
+{% block secondary %}{% endblock %}
+{% block primary %}
+<article class="module migration-vocabularies">
+  <div class="module-content">
+    <h1>{{ _('Controlled vocabularies') }}</h1>
+    <p>{{ _('The vocabularies of this catalogue as SKOS concept schemes, in Turtle, RDF/XML and JSON-LD.') }}</p>
+    <table class="table table-striped">
+      <thead><tr><th>{{ _('Scheme') }}</th><th>{{ _('Concepts') }}</th><th>{{ _('URI') }}</th><th>{{ _('Formats') }}</th></tr></thead>
+      <tbody>
+      {% for s in schemes %}
+        <tr class="migration-scheme" data-name="{{ s.name }}">
+          <td><a href="{{ s.url }}">{{ s.title }}</a></td>
+          <td>{{ s.concepts }}</td>
+          <td><code>{{ s.uri }}</code></td>
+          <td>{% for fmt, url in s.formats.items() %}<a href="{{ url }}">{{ fmt }}</a>{% if not loop.last %} · {% endif %}{% endfor %}</td>
+        </tr>
+      {% endfor %}
+      </tbody>
+    </table>
+  </div>
+</article>
+{% endblock %}
+"""
+
+SCHEME_TEMPLATE = """{% extends "page.html" %}
+{% block subtitle %}{{ info.title }} - {{ _('Vocabularies') }}{% endblock %}
+{% block breadcrumb_content %}
+  <li><a href="{{ h.url_for('migration_vocabulary.index') }}">{{ _('Vocabularies') }}</a></li>
+  <li class="active"><a href="{{ h.url_for('migration_vocabulary.read', name=info.name) }}">{{ info.title }}</a></li>
+{% endblock %}
+{% block secondary %}{% endblock %}
+{% block links %}{{ super() }}
+{% for fmt, url in formats.items() %}
+  <link rel="alternate" type="{{ {'ttl': 'text/turtle', 'rdf': 'application/rdf+xml', 'jsonld': 'application/ld+json'}[fmt] }}" href="{{ url }}">
+{% endfor %}
+{% endblock %}
+{% block primary %}
+<article class="module migration-vocabulary">
+  <div class="module-content">
+    <h1>{{ info.title }}</h1>
+    <p>{% for fmt, url in formats.items() %}<a class="btn btn-default btn-sm" href="{{ url }}">{{ fmt }}</a> {% endfor %}</p>
+    {% for s in schemes %}
+      <section class="migration-scheme" id="{{ s.name }}">
+        {% if schemes|length > 1 %}<h2>{{ s.title }}</h2>{% endif %}
+        <p><code>{{ s.uri }}</code></p>
+        {% if s.description %}<p>{{ s.description }}</p>{% endif %}
+        <dl class="migration-concepts">
+        {% for c in s.concepts %}
+          <dt id="{{ s.name }}-{{ c.code }}"><span class="badge">{{ c.code }}</span> {{ c.label }}</dt>
+          <dd>
+            {% if c.definition %}<div>{{ c.definition }}</div>{% endif %}
+            {% if c.broader %}<div>{{ _('Broader') }}: {{ c.broader.label }}</div>{% endif %}
+            {% if c.related %}<div>{{ _('Related') }}: {% for r in c.related %}{{ r.get('title') or r.label }}{% if not loop.last %}; {% endif %}{% endfor %}</div>{% endif %}
+            <div><code>{{ c.uri }}</code></div>
+          </dd>
+        {% endfor %}
+        </dl>
+      </section>
+    {% endfor %}
+  </div>
+</article>
+{% endblock %}
+"""
