@@ -21,3 +21,13 @@ def migration_db(clean_db, clean_index, migrate_db_for):
     """A clean database with the tables of the plugins test.ini enables, and an empty index."""
     migrate_db_for("activity")
     migrate_db_for("harvest")
+
+
+@pytest.fixture
+def http_replay():
+    """Recorded HTTP responses at the transport layer; the real search service passes."""
+    import responses
+    import ckan.plugins.toolkit as tk
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add_passthru(tk.config["solr_url"].split("/solr")[0])
+        yield rsps

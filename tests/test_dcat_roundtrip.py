@@ -7,7 +7,7 @@ from ckan.tests import factories, helpers
 from ckanext.migration import vocab
 
 from .factories import dataset
-from .harvesting.conftest import Harvest, http_replay  # noqa: F401 (fixture)
+from .harvesting.conftest import Harvest
 from .test_profiles import VARIANTS, migration_fields
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "migration_db", "clean_queues")

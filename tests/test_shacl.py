@@ -9,7 +9,7 @@ from rdflib.namespace import SH
 from ckan import plugins as p
 from ckan.cli.cli import ckan as ckan_command
 
-from .harvesting.conftest import Harvest, fixture_bytes, http_replay  # noqa: F401 (fixture)
+from .harvesting.conftest import Harvest, fixture_bytes
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "migration_db")
 

@@ -50,12 +50,3 @@ class Harvest:
                     .filter(HarvestObject.harvest_job_id == job.id)]
         return {s: statuses.count(s) for s in set(statuses)}
 
-
-@pytest.fixture
-def http_replay():
-    """Recorded HTTP responses at the transport layer; the real search service passes."""
-    import responses
-    import ckan.plugins.toolkit as tk
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        rsps.add_passthru(tk.config["solr_url"].split("/solr")[0])
-        yield rsps

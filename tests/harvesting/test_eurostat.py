@@ -3,7 +3,7 @@ import pytest
 import requests
 
 from ckan.tests import helpers
-from ckanext.harvest.model import HarvestGatherError, HarvestJob
+from ckanext.harvest.model import HarvestGatherError
 from ckan import plugins as p
 
 from ckanext.migration.harvesting.eurostat import _period, parse_toc

@@ -1,8 +1,6 @@
 """The platform of platforms: sync the registry, harvest several sources from their recorded
 responses, and search across producers by country and GCM objective."""
 import json
-import os
-import shutil
 
 import pytest
 import yaml

@@ -7,7 +7,6 @@ import sys
 import time
 
 import pysolr
-import pytest
 
 from ckanext.migration.searchservice.core import CoreRegistry
 from ckanext.migration.searchservice.schema import parse_schema

@@ -1,7 +1,7 @@
 """Query parsing: lucene, dismax and edismax against a known set of documents."""
 import pytest
 
-from ckanext.migration.searchservice.query import parse_mm
+from ckanext.migration.searchservice.syntax import parse_mm
 
 from .conftest import make_doc
 

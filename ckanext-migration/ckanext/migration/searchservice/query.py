@@ -5,7 +5,6 @@ field it targets, the way Solr does, and built as a tantivy query.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Optional
 
@@ -17,12 +16,12 @@ from luqum.parser import parser as luqum_parser
 from .dates import date_math
 from .documents import dynamic_field_name, json_path, to_millis
 from .errors import BadRequest
+from .syntax import dismax_tokens, escape_dismax, parse_mm
 
 Occur = tantivy.Occur
 Q = tantivy.Query
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _PLAIN_BOUND = re.compile(r'^[^\s\[\]{}"\\]+$')
-_DISMAX_TOKEN = re.compile(r'[+-]?"[^"]*"|[^\s"]+')
 _FIELD_TYPES = {"int": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float,
                 "date": tantivy.FieldType.Integer}
 
@@ -37,45 +36,6 @@ def parse_lucene_tree(text: str):
     except (ParseError, Exception) as e:  # luqum raises several kinds
         raise BadRequest("org.apache.solr.search.SyntaxError: Cannot parse '%s': %s"
                          % (text, e))
-
-
-def parse_mm(spec: Optional[str], n: int) -> int:
-    """How many of ``n`` optional clauses must match, from a Solr ``mm`` spec."""
-    if n == 0:
-        return 0
-    if not spec:
-        return n
-
-    def apply(part: str) -> int:
-        part = part.strip()
-        if part.endswith("%"):
-            pct = int(part[:-1])
-            k = math.floor(n * abs(pct) / 100.0)
-            return n - k if pct < 0 else k
-        val = int(part)
-        return n + val if val < 0 else val
-
-    spec = spec.strip()
-    try:
-        if "<" not in spec:
-            result = apply(spec)
-        else:
-            result = n
-            for cond in spec.split():
-                bound, part = cond.split("<", 1)
-                if n > int(bound):
-                    result = apply(part)
-    except ValueError:
-        raise BadRequest("Invalid 'mm' parameter: %r" % spec)
-    return max(0, min(n, result))
-
-
-def parse_qf(qf: str) -> list:
-    out = []
-    for item in (qf or "").split():
-        name, _, boost = item.partition("^")
-        out.append((name, float(boost) if boost else 1.0))
-    return out
 
 
 class QueryBuilder:
@@ -331,7 +291,7 @@ class QueryBuilder:
     def dismax(self, text: str, qf: list, mm: Optional[str], tie: float):
         """The dismax parser: +/-, quotes and words; every clause across the ``qf`` fields."""
         clauses = []
-        for token in _dismax_tokens(text):
+        for token in dismax_tokens(text):
             occur = Occur.Should
             if token[:1] in "+-" and len(token) > 1:
                 occur = Occur.Must if token[0] == "+" else Occur.MustNot
@@ -339,7 +299,7 @@ class QueryBuilder:
             if token.startswith('"') and token.endswith('"') and len(token) > 1:
                 node = lt.Phrase(token)
             else:
-                node = lt.Word(_escape_dismax(token))
+                node = lt.Word(escape_dismax(token))
             built = self._dismax_clause(node, qf, tie)
             if built is not None:
                 clauses.append((occur, built))
@@ -347,39 +307,6 @@ class QueryBuilder:
         if not clauses:
             return None
         return combine(clauses, parse_mm(mm, should) if should else None)
-
-
-_LOCAL_PARAM = re.compile(r"""\s*([\w.]+)(?:=('[^']*'|"[^"]*"|[^\s}]+))?""")
-
-
-def split_local_params(text: str):
-    """``{!type key=value ...}rest`` -> (type or None, {key: value}, rest)."""
-    stripped = text.lstrip()
-    if not stripped.startswith("{!"):
-        return None, {}, text
-    end = stripped.find("}")
-    if end < 0:
-        raise BadRequest("org.apache.solr.search.SyntaxError: unterminated local params "
-                         "in '%s'" % text)
-    body, rest = stripped[2:end], stripped[end + 1:]
-    params, qtype, pos = {}, None, 0
-    while pos < len(body):
-        m = _LOCAL_PARAM.match(body, pos)
-        if not m or m.end() == pos:
-            if body[pos:].strip():
-                raise BadRequest("org.apache.solr.search.SyntaxError: bad local params "
-                                 "'%s'" % body)
-            break
-        key, value = m.group(1), m.group(2)
-        if value is None:
-            qtype = key
-        else:
-            params[key] = value[1:-1] if value[:1] in "'\"" else value
-        pos = m.end()
-    qtype = params.pop("type", qtype) or "lucene"
-    if "v" in params and not rest.strip():
-        rest = params.pop("v")
-    return qtype.lower(), params, rest
 
 
 def combine(clauses: list, min_should: Optional[int] = None):
@@ -412,12 +339,3 @@ def _parses_as(fd, text: str) -> bool:
         return True
     except (ValueError, BadRequest):
         return False
-
-
-def _escape_dismax(token: str) -> str:
-    # dismax treats everything but +, - and quotes as literal text
-    return re.sub(r'([\\:(){}\[\]^~!&|/])', r"\\\1", token)
-
-
-def _dismax_tokens(text: str) -> list:
-    return _DISMAX_TOKEN.findall(text)

@@ -9,7 +9,8 @@ import tantivy
 
 from .documents import SOURCE_FIELD, dynamic_field_name, from_millis, json_path
 from .errors import BadRequest
-from .query import Occur, Q, combine, parse_qf, split_local_params
+from .query import Occur, Q, combine
+from .syntax import parse_qf, split_local_params
 
 _SORT_ITEM = re.compile(r"^\s*(\S+)\s+(asc|desc)\s*$", re.I)
 _MATCH_ALL = ("*:*", "*")
