@@ -33,6 +33,8 @@ def find(dataset: dict, context: dict) -> list:
 def link(dataset: dict, context: dict) -> list:
     """Record the twins of a just-imported dataset on both sides; returns them."""
     twins = find(dataset, context)
+    if not twins and not dataset.get("also_published_by"):
+        return []
     for name, others in [(dataset["name"], twins)] + [(t, [dataset["name"]]) for t in twins]:
         current = tk.get_action("package_show")(dict(context), {"id": name})
         merged = sorted(set(current.get("also_published_by") or []) | set(others))
