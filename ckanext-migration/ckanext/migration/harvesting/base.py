@@ -153,7 +153,7 @@ class MigrationHarvester(HarvesterBase):
         config = self._parse_config(harvest_object.source.config)
         try:
             record = self.to_record(json.loads(harvest_object.content), config)
-            package = mapping.to_package(record, self._defaults(harvest_object, config))
+            package = mapping.to_package(record, config.get("defaults") or {})
         except (RecordError, ValueError, KeyError, TypeError) as e:
             self._save_object_error("%s: cannot map the record: %s"
                                     % (harvest_object.guid, e), harvest_object, "Import")
@@ -237,11 +237,6 @@ class MigrationHarvester(HarvesterBase):
     def _owner_org(harvest_object):
         source = model.Package.get(harvest_object.source.id)
         return source.owner_org if source is not None else None
-
-    @staticmethod
-    def _defaults(harvest_object, config) -> dict:
-        defaults = dict(config.get("defaults") or {})
-        return defaults
 
 
 def _is_withdrawn(package_id) -> bool:

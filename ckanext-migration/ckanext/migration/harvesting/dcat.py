@@ -15,16 +15,16 @@ def enrich(dataset_dict: dict, harvest_object) -> dict:
     spatial = [s.get("uri") or s.get("text") for s in dataset_dict.get("spatial_coverage") or []
                if isinstance(s, dict)]
     countries = [c for c in (mapping.normalise_country(v) for v in spatial if v) if c]
-    record = mapping.SourceRecord(
-        guid=harvest_object.guid if harvest_object else "", title=dataset_dict.get("title", ""),
-        identifier=dataset_dict.get("identifier") or "", source_platform="",
-        notes=dataset_dict.get("notes") or "",
-        keywords=[t.get("name", "") for t in dataset_dict.get("tags") or []
-                  if isinstance(t, dict)])
-    dataset_dict["countries"] = mapping._merge(dataset_dict.get("countries"), countries)
+    dataset_dict["countries"] = mapping.merge(dataset_dict.get("countries"), countries)
     # a source that states topics or objectives in our vocabularies (another migration
     # catalogue, or this one) is taken at its word; the rules fill in for the others
     if not dataset_dict.get("topics") and not dataset_dict.get("gcm_objectives"):
+        record = mapping.SourceRecord(
+            guid="", title=dataset_dict.get("title", ""), source_platform="",
+            identifier=dataset_dict.get("identifier") or "",
+            notes=dataset_dict.get("notes") or "",
+            keywords=[t.get("name", "") for t in dataset_dict.get("tags") or []
+                      if isinstance(t, dict)])
         topics, objectives = mapping.infer(record)
         dataset_dict["topics"] = topics
         dataset_dict["gcm_objectives"] = objectives

@@ -143,7 +143,8 @@ def dataset_name(platform: str, identifier: str) -> str:
     return name[:100].strip("-")
 
 
-def _merge(*lists) -> list:
+def merge(*lists) -> list:
+    """The values of several lists, once each, in order of first appearance."""
     out = []
     for values in lists:
         for v in values or []:
@@ -156,11 +157,11 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
     """A package dict on the migration schema from a harvested record."""
     defaults = defaults or {}
     inferred_topics, inferred_objectives = infer(record)
-    topics = _merge(record.topics, defaults.get("topics"), inferred_topics)
-    objectives = _merge(record.gcm_objectives, defaults.get("gcm_objectives"),
+    topics = merge(record.topics, defaults.get("topics"), inferred_topics)
+    objectives = merge(record.gcm_objectives, defaults.get("gcm_objectives"),
                         inferred_objectives)
-    countries = _merge([c for c in (normalise_country(v) for v in record.countries) if c])
-    tags = _merge([munge_tag(k)[:100] for k in record.keywords
+    countries = merge([c for c in (normalise_country(v) for v in record.countries) if c])
+    tags = merge([munge_tag(k)[:100] for k in record.keywords
                    if k and len(k.strip()) >= 2 and munge_tag(k)])
     pkg = {
         "name": dataset_name(record.source_platform, record.identifier),
