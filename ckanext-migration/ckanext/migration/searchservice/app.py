@@ -12,7 +12,8 @@ from werkzeug.wrappers import Request, Response
 
 from . import SERVICE_NAME, __version__
 from .errors import BadRequest
-from .select import Params, select
+from .request import Params, parse_select
+from .select import select
 from .updates import parse_json, parse_xml
 
 log = logging.getLogger(__name__)
@@ -96,8 +97,9 @@ class SearchApp:
         wt = params.get("wt", "json")
         if wt not in ("json", "python"):
             raise BadRequest("Unsupported response writer wt=%s (only json)" % wt)
+        target = self._core(core)
         body = {"responseHeader": {}}
-        body.update(select(self._core(core), params))
+        body.update(select(target, parse_select(target, params)))
         body["responseHeader"] = self._header(params, started)
         return _json(body)
 

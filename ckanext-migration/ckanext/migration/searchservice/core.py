@@ -18,7 +18,7 @@ import tantivy
 from .documents import (SOURCE_FIELD, DocumentBuilder, analyzers_of,
                         build_tantivy_schema)
 from .errors import BadRequest
-from .query import QueryBuilder
+from .request import QueryBuilder
 from .schema import SolrSchema, parse_schema
 
 log = logging.getLogger(__name__)
