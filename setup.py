@@ -13,9 +13,13 @@ setup(
     package_dir={"": SRC},
     packages=find_namespace_packages(SRC, include=["ckanext.*"]),
     include_package_data=True,
+    # everything the package reads at run time lives inside it: a wheel (pip install .,
+    # the Dockerfile) must work like the editable install
     package_data={"ckanext.migration": ["config_declaration.yaml", "demo/*.json",
-                                        "schemas/*.yaml", "vocabularies/*.yaml", "templates/**/*",
-                                        "public/**/*"]},
+                                        "schemas/*.yaml", "vocabularies/*.yaml",
+                                        "harvest_registry/*.yaml",
+                                        "harvest_registry/sources/*.yaml",
+                                        "templates/**/*", "public/**/*"]},
     install_requires=[
         # CKAN pinned with its own pinned requirements (the "requirements" extra)
         "ckan[requirements]==2.12.0",

@@ -1,6 +1,6 @@
 """Harvest benchmark (a script, not a test): the real Eurostat table of contents, end to end.
 
-Every dataset of the recorded table of contents (7,581 in ../shared's recording; replayed at
+Every dataset of the recorded table of contents (7,581 in the recording of tests/fixtures; replayed at
 the HTTP layer) goes into a fresh catalogue twice, in the same run:
 
 - our import path: the Eurostat harvester through gather / fetch / import with the job's
@@ -16,14 +16,15 @@ search core (scripts/bench.sh harvest sets one up).
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TOC = os.path.join(os.path.dirname(ROOT), "shared", "fixtures", "eurostat",
-                   "table_of_contents_en.txt")
+# the recording the tests replay too (tests/fixtures/SOURCES.md)
+TOC = os.path.join(ROOT, "tests", "fixtures", "eurostat", "table_of_contents_en.txt.gz")
 TOC_URL = "https://ec.europa.eu/eurostat/api/dissemination/catalogue/toc/txt?lang=en"
 
 
@@ -33,7 +34,7 @@ def main():
     ap.add_argument("--limit", type=int, default=0, help="first N datasets only (0: all)")
     args = ap.parse_args()
     if not os.path.exists(TOC):
-        sys.exit("the recorded table of contents is missing: %s (it comes with ../shared)" % TOC)
+        sys.exit("the recorded table of contents is missing: %s" % TOC)
 
     from ckan.cli import load_config
     from ckan.config.middleware import make_app
@@ -55,7 +56,8 @@ def run(args):
     from ckanext.harvest.tests.lib import run_harvest_job
     from ckanext.migration.harvesting import eurostat, mapping
 
-    text = open(TOC, encoding="utf-8").read()
+    with gzip.open(TOC, "rt", encoding="utf-8") as f:
+        text = f.read()
     entries = eurostat.parse_toc(text, ("",))  # every dataset, whatever its code
     if args.limit:
         keep = set(list(entries)[:args.limit])

@@ -179,22 +179,22 @@ def bench_in_process(data_dir, queries):
     """The same queries with no HTTP: the service's select() and raw tantivy."""
     from ckanext.migration.searchservice.core import Core
     from ckanext.migration.searchservice.schema import load_schema
-    from ckanext.migration.searchservice.select import Params, select
+    from ckanext.migration.searchservice.request import Params, parse_select
+    from ckanext.migration.searchservice.select import select
     core = Core("bench", os.path.join(data_dir, "data", "bench"), load_schema(SCHEMA))
     searcher = core.searcher()
     select_ms, raw_ms = [], []
     for params in queries:
         p = Params(params)
         t = time.perf_counter()
-        select(core, p)
+        select(core, parse_select(core, p))
         select_ms.append((time.perf_counter() - t) * 1000)
     # raw tantivy: the query built once, then search + aggregation only
-    from ckanext.migration.searchservice.select import _parse
-    from ckanext.migration.searchservice.query import Occur, Q, combine
+    from ckanext.migration.searchservice.request import Occur, Q, combine, parse_query
     for params in queries:
         p = Params(params)
-        clauses = [(Occur.Must, _parse(core, p.get("q"), "dismax", p))]
-        clauses += [(Occur.Must, Q.const_score_query(_parse(core, fq, "lucene", p), 0.0))
+        clauses = [(Occur.Must, parse_query(core, p.get("q"), "dismax", p))]
+        clauses += [(Occur.Must, Q.const_score_query(parse_query(core, fq, "lucene", p), 0.0))
                     for fq in p.getlist("fq")]
         query = combine(clauses)
         aggs = {f: {"terms": {"field": _path(core, f), "size": 50}}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Harvest benchmark (issue #4): the recorded Eurostat table of contents (7,581 datasets)
 # harvested end to end into a fresh catalogue, our import path against the naive one.
-# Needs the catalogue set up once (bash scripts/run.sh) and ../shared beside the clone.
+# Needs the catalogue set up once (bash scripts/run.sh).
 #   bash scripts/bench-harvest.sh [--limit N]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

@@ -1,19 +1,27 @@
-"""Shared test configuration: where the recorded fixtures in ../shared live."""
+"""Shared test configuration and the recorded fixtures of tests/fixtures/."""
+import gzip
 import os
 
 import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SHARED = os.path.join(os.path.dirname(REPO_ROOT), "shared")
+FIXTURES = os.path.join(REPO_ROOT, "tests", "fixtures")
 SCHEMA_XML = os.path.join(REPO_ROOT, "config", "solr", "schema.xml")
 
 
-@pytest.fixture
-def shared_dir():
-    if not os.path.isdir(os.path.join(SHARED, "fixtures")):
-        pytest.skip("../shared/fixtures is not beside this clone (it holds the recorded "
-                    "responses; only the project's CI and developers have it)")
-    return SHARED
+def fixture_path(*parts) -> str:
+    """Where a fixture is: as named, or gzip-compressed beside it (``name.gz``)."""
+    path = os.path.join(FIXTURES, *parts)
+    return path if os.path.exists(path) else path + ".gz"
+
+
+def fixture_bytes(*parts) -> bytes:
+    """A recorded (or hand-written) response of tests/fixtures/, decompressed when stored
+    gzip-compressed; see tests/fixtures/SOURCES.md for where each comes from."""
+    path = fixture_path(*parts)
+    opener = gzip.open if path.endswith(".gz") else open
+    with opener(path, "rb") as f:
+        return f.read()
 
 
 @pytest.fixture

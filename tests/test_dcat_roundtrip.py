@@ -8,7 +8,7 @@ from ckanext.migration import vocab
 
 from .factories import dataset
 from .harvesting.conftest import Harvest
-from .test_profiles import VARIANTS, migration_fields
+from .profiles.utils import VARIANTS, migration_fields
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "migration_db", "clean_queues")
 

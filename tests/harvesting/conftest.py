@@ -1,5 +1,4 @@
 import json
-import os
 
 import pytest
 
@@ -8,15 +7,12 @@ from ckanext.harvest.model import HarvestObject
 from ckanext.harvest.tests.lib import run_harvest_job
 from ckanext.harvest.tests.factories import HarvestJobObj, HarvestSourceObj
 
+from ..conftest import fixture_bytes  # noqa: F401  (the harvesting tests import it from here)
+
 
 @pytest.fixture
 def harvest_db(migration_db, clean_queues):
     """A clean database with harvest tables, empty index and queues."""
-
-
-def fixture_bytes(shared_dir, *parts) -> bytes:
-    with open(os.path.join(shared_dir, "fixtures", *parts), "rb") as f:
-        return f.read()
 
 
 class Harvest:

@@ -16,13 +16,13 @@ pytestmark = pytest.mark.usefixtures("with_plugins", "harvest_db")
 
 
 @pytest.fixture
-def hdx_datasets(shared_dir):
+def hdx_datasets():
     """The three recorded HDX datasets (one is a full action envelope)."""
     out = []
     for name in ("package_show_reliefweb-crisis-figures.json",
                  "package_show_result_unhcr-population-data-for-world.json",
                  "package_show_result_global-iom-dtm-from-api.json"):
-        data = json.loads(fixture_bytes(shared_dir, "hdx", name))
+        data = json.loads(fixture_bytes("hdx", name))
         out.append(data.get("result", data))
     return out
 

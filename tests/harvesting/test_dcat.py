@@ -9,8 +9,8 @@ from .conftest import Harvest, fixture_bytes
 pytestmark = pytest.mark.usefixtures("with_plugins", "harvest_db")
 
 
-def harvest(http_replay, shared_dir, name, content_type, url):
-    body = fixture_bytes(shared_dir, "dcat", name)
+def harvest(http_replay, name, content_type, url):
+    body = fixture_bytes("dcat", name)
     # ckanext-dcat asks for the size first (HEAD), then downloads
     http_replay.add("HEAD", url, content_type=content_type,
                     headers={"Content-Length": str(len(body))})
@@ -20,8 +20,8 @@ def harvest(http_replay, shared_dir, name, content_type, url):
     return h, job
 
 
-def test_swiss_catalogue_maps_spatial_names_to_countries(http_replay, shared_dir):
-    h, job = harvest(http_replay, shared_dir, "catalog_bfs_ogd_collection_opendata.swiss.rdf",
+def test_swiss_catalogue_maps_spatial_names_to_countries(http_replay):
+    h, job = harvest(http_replay, "catalog_bfs_ogd_collection_opendata.swiss.rdf",
                      "application/rdf+xml", "https://opendata.swiss/catalog.rdf")
     assert h.report(job) == {"added": 2}, h.errors(job)
     found = helpers.call_action("package_search", fq="countries:CHE")
@@ -31,8 +31,8 @@ def test_swiss_catalogue_maps_spatial_names_to_countries(http_replay, shared_dir
         assert pkg["title"]
 
 
-def test_spanish_dataset_keeps_what_the_vocabularies_take(http_replay, shared_dir):
-    h, job = harvest(http_replay, shared_dir, "dataset_datos.gob.es.ttl", "text/turtle",
+def test_spanish_dataset_keeps_what_the_vocabularies_take(http_replay):
+    h, job = harvest(http_replay, "dataset_datos.gob.es.ttl", "text/turtle",
                      "https://datos.gob.es/catalog.ttl")
     assert h.report(job) == {"added": 1}, h.errors(job)
     pkg = helpers.call_action("package_search", q="*:*")["results"][0]
@@ -40,8 +40,8 @@ def test_spanish_dataset_keeps_what_the_vocabularies_take(http_replay, shared_di
     assert not pkg.get("frequency")
 
 
-def test_german_dataset(http_replay, shared_dir):
-    h, job = harvest(http_replay, shared_dir, "dataset_opendata-hro_govdata_dcatde.rdf",
+def test_german_dataset(http_replay):
+    h, job = harvest(http_replay, "dataset_opendata-hro_govdata_dcatde.rdf",
                      "application/rdf+xml", "https://opendata-hro.de/catalog.rdf")
     assert h.report(job) == {"added": 1}, h.errors(job)
 

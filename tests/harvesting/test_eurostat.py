@@ -6,7 +6,7 @@ from ckan.tests import helpers
 from ckanext.harvest.model import HarvestGatherError
 from ckan import plugins as p
 
-from ckanext.migration.harvesting.eurostat import _period, parse_toc
+from ckanext.migration.harvesting.eurostat import parse_toc
 
 from .conftest import Harvest, fixture_bytes
 
@@ -29,18 +29,11 @@ def test_parse_toc_filters_datasets_by_prefix():
     assert entries["migr_asyappctzm"]["data_end"] == "2024M08"
 
 
-@pytest.mark.parametrize("value,expected", [
-    ("2008", ("2008", "ANNUAL")), ("2008Q3", ("2008-07", "QUARTERLY")),
-    ("2024M08", ("2024-08", "MONTHLY")), ("2020-S2", ("2020-07", "ANNUAL_2")),
-    ("", ("", "")),
-])
-def test_periods(value, expected):
-    assert _period(value) == expected
 
 
 @pytest.fixture
-def toc(shared_dir):
-    return fixture_bytes(shared_dir, "eurostat", "table_of_contents_en.txt")
+def toc():
+    return fixture_bytes("eurostat", "table_of_contents_en.txt")
 
 
 @pytest.fixture

@@ -41,9 +41,9 @@ def narrowed_registry(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def recordings(http_replay, shared_dir):
+def recordings(http_replay):
     def fx(*parts):
-        return fixture_bytes(shared_dir, *parts)
+        return fixture_bytes(*parts)
     http_replay.add("GET", "https://ec.europa.eu/eurostat/api/dissemination/catalogue/toc/txt",
                     body=fx("eurostat", "table_of_contents_en.txt"))
     http_replay.add("GET", ESTAT_SDMX + "/dataflow/ESTAT/LFSA_EGAI2D/latest",

@@ -1,5 +1,5 @@
 """IOM DTM API v3 and Missing Migrants Project through the full harvest pipeline, on the
-real recordings of ../shared/fixtures/iom."""
+real recordings in tests/fixtures/iom."""
 import json
 
 import pytest
@@ -34,9 +34,9 @@ def _gather_errors(job):
 
 # -- DTM --------------------------------------------------------------------------------
 @pytest.fixture
-def dtm_files(shared_dir):
+def dtm_files():
     def read(name):
-        return fixture_bytes(shared_dir, "iom", "dtm_v3_displacement-%s.json" % name)
+        return fixture_bytes("iom", "dtm_v3_displacement-%s.json" % name)
     tcd = read("admin0-admin0pcode-tcd")
     # Nigeria: the Chad recording relabelled (no recording of another country exists)
     nga = tcd.replace(b'"TCD"', b'"NGA"').replace(b'"Chad"', b'"Nigeria"')
@@ -176,8 +176,8 @@ def test_dtm_one_bad_country_does_not_stop_the_others(dtm_harvester, dtm, dtm_fi
 
 # -- Missing Migrants -------------------------------------------------------------------
 @pytest.fixture
-def mmp_2014(shared_dir):
-    return fixture_bytes(shared_dir, "iom", "missing_migrants_global_figures_2014.json")
+def mmp_2014():
+    return fixture_bytes("iom", "missing_migrants_global_figures_2014.json")
 
 
 @pytest.fixture

@@ -2,19 +2,7 @@
 import pytest
 
 from ckanext.migration.harvesting import mapping
-from ckanext.migration.harvesting.mapping import SourceRecord, normalise_country, to_package
-
-
-@pytest.mark.parametrize("value,iso3", [
-    ("SEN", "SEN"), ("sen", "SEN"), ("SN", "SEN"), ("686", "SEN"), ("Senegal", "SEN"),
-    ("Sénégal", "SEN"), ("EL", "GRC"), ("UK", "GBR"), ("Schweiz", "CHE"),
-    ("Deutschland", "DEU"), ("Türkiye", "TUR"), ("Ivory Coast", "CIV"),
-    ("http://publications.europa.eu/resource/authority/country/DEU", "DEU"),
-    ("EU27_2020", None), ("EA19", None), ("WLD", None), ("world", None), ("", None),
-    ("XK", None), ("Atlantis", None),
-])
-def test_normalise_country(value, iso3):
-    assert normalise_country(value) == iso3
+from ckanext.migration.harvesting.mapping import SourceRecord, to_package
 
 
 # one text per rule of harvesters/rules.yaml, with what it must add

@@ -46,6 +46,16 @@ def test_bad_entries_are_clear_errors(tmp_path):
             registry.load(str(tmp_path))
 
 
+def test_an_empty_registry_is_an_error_not_an_empty_sync(tmp_path):
+    with pytest.raises(registry.RegistryError, match="no source files"):
+        registry.load(str(tmp_path))
+
+
+def test_sync_of_an_unknown_source_name_is_an_error():
+    with pytest.raises(registry.RegistryError, match="no source named nope; known: .*eurostat"):
+        registry.sync(registry.load(), dry_run=True, only=("nope",))
+
+
 def test_sync_is_idempotent_and_reports_changes(cli, tmp_path, monkeypatch):
     entry = {"name": "hdx-test", "title": "HDX test", "harvester": "migration_ckan",
              "url": "https://data.humdata.org", "schedule": "DAILY",

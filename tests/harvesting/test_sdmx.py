@@ -1,6 +1,6 @@
 """SDMX harvester: real recorded SDMX responses through gather/fetch/import.
 
-The recordings (../shared/fixtures, see SOURCES.md) are replayed at the addresses the
+The recordings (tests/fixtures, see SOURCES.md) are replayed at the addresses the
 harvester asks for. The Eurostat structure was recorded from
 ``datastructure/ESTAT/lfsa_egai2d/latest?references=descendants``; the harvester asks for
 ``dataflow/.../1.0?references=descendants&detail=referencepartial``, whose answer has the
@@ -14,7 +14,7 @@ from ckanext.harvest.model import HarvestGatherError
 
 from ckanext.migration.harvesting import sdmx as harvester_module
 from ckanext.migration.harvesting.sdmx import (
-    SDMXHarvester, _frequency, _period, describe_structure, parse_json_dataflows,
+    SDMXHarvester, _frequency, describe_structure, parse_json_dataflows,
     parse_structure)
 
 from .conftest import Harvest, fixture_bytes
@@ -30,17 +30,17 @@ UNICEF = "https://sdmx.data.unicef.org/ws/public/sdmxapi/rest"
 CONFIG = {"provider": "ESTAT", "dataflows": ["LFSA_EGAI2D", "GOV_10Q_GGNFA"]}
 
 
-def _read(shared_dir, *parts):
-    return fixture_bytes(shared_dir, *parts)
+def _read(*parts):
+    return fixture_bytes(*parts)
 
 
-def _message(shared_dir, *parts):
-    return parse_structure(_read(shared_dir, *parts), parts[-1])
+def _message(*parts):
+    return parse_structure(_read(*parts), parts[-1])
 
 
 # -- parsing the recorded structures ---------------------------------------------------
-def test_eurostat_structure_dimensions(shared_dir):
-    info = describe_structure(_message(shared_dir, "eurostat",
+def test_eurostat_structure_dimensions():
+    info = describe_structure(_message("eurostat",
                                        "datastructure_ESTAT_LFSA_EGAI2D_descendants.xml"),
                               "LFSA_EGAI2D")
     assert info["dimensions"] == ["freq", "isco08", "age", "sex", "unit", "geo",
@@ -50,8 +50,8 @@ def test_eurostat_structure_dimensions(shared_dir):
     assert "EU27_2020" not in info["countries"] and "BE21" not in info["countries"]
 
 
-def test_ilo_structure_has_areas_and_mapped_dimensions(shared_dir):
-    message = _message(shared_dir, "ilo", "codelist_ILO_CL_ECO_parentsandsiblings.xml")
+def test_ilo_structure_has_areas_and_mapped_dimensions():
+    message = _message("ilo", "codelist_ILO_CL_ECO_parentsandsiblings.xml")
     info = describe_structure(message)
     assert {"FRA", "DEU", "ZAF"} <= set(info["countries"])  # from CL_AREA
     assert {"sex", "age", "occupation", "disability", "economic_activity",
@@ -60,8 +60,8 @@ def test_ilo_structure_has_areas_and_mapped_dimensions(shared_dir):
     assert len(mig) == 6 and harvester_module.DISAGGREGATION["MIG"] == "migration_status"
 
 
-def test_unicef_dataflow_and_constrained_structure(shared_dir):
-    message = _message(shared_dir, "unicef", "dataflow_UNICEF_GLOBAL_DATAFLOW_structure.xml")
+def test_unicef_dataflow_and_constrained_structure():
+    message = _message("unicef", "dataflow_UNICEF_GLOBAL_DATAFLOW_structure.xml")
     flows = [harvester_module.dataflow_payload(f) for f in message.dataflow.values()]
     assert flows[0]["id"] == "GLOBAL_DATAFLOW" and flows[0]["agency"] == "UNICEF"
     assert flows[0]["structure"]["id"] == "DSD_AGGREGATE"
@@ -69,17 +69,17 @@ def test_unicef_dataflow_and_constrained_structure(shared_dir):
     assert info["countries"] == ["AFG"] and info["disaggregation"] == ["sex"]
 
 
-def test_gov_structure_falls_back_to_codelists_by_id(shared_dir):
-    info = describe_structure(_message(shared_dir, "eurostat",
+def test_gov_structure_falls_back_to_codelists_by_id():
+    info = describe_structure(_message("eurostat",
                                        "dataflow_ESTAT_GOV_10Q_GGNFA_structure.xml"),
                               "GOV_10Q_GGNFA")
     assert {"AT", "DE", "EL"} <= set(info["countries"])
     assert info["frequencies"] == []  # the reduced recording keeps FREQ with no codes
 
 
-def test_oecd_json_structure_is_read_without_sdmx1(shared_dir):
+def test_oecd_json_structure_is_read_without_sdmx1():
     flows = parse_json_dataflows(_read(
-        shared_dir, "oecd", "dataflow_OECD.CFE.EDS_DSD_FUA_CLIM-DF_LAND_TEMP_references_all.json"))
+        "oecd", "dataflow_OECD.CFE.EDS_DSD_FUA_CLIM-DF_LAND_TEMP_references_all.json"))
     assert len(flows) == 1
     assert flows[0]["id"] == "DSD_FUA_CLIM@DF_LAND_TEMP"
     assert flows[0]["agency"] == "OECD.CFE.EDS" and flows[0]["version"] == "1.2"
@@ -98,11 +98,6 @@ def test_frequency(codes, latest, expected):
     assert _frequency(codes, latest) == expected
 
 
-@pytest.mark.parametrize("value,expected", [("2011", "2011"), ("1980-Q1", "1980-01"),
-                                            ("2022-Q3", "2022-07"), ("2024-03", "2024-03"),
-                                            ("2020-S2", "2020-07"), ("", "")])
-def test_period(value, expected):
-    assert _period(value) == expected
 
 
 @pytest.mark.parametrize("config,message", [
@@ -123,13 +118,13 @@ def harvester():
 
 
 @pytest.fixture
-def estat(shared_dir, http_replay):
+def estat(http_replay):
     for address, parts in (
             (LFSA_FLOW, ("eurostat", "dataflow_ESTAT_LFSA_EGAI2D.xml")),
             (LFSA_STRUCTURE, ("eurostat", "datastructure_ESTAT_LFSA_EGAI2D_descendants.xml")),
             (GOV_FLOW, ("eurostat", "dataflow_ESTAT_GOV_10Q_GGNFA_structure.xml")),
             (GOV_STRUCTURE, ("eurostat", "dataflow_ESTAT_GOV_10Q_GGNFA_structure.xml"))):
-        http_replay.add("GET", address, body=_read(shared_dir, *parts))
+        http_replay.add("GET", address, body=_read(*parts))
     return http_replay
 
 
@@ -185,8 +180,8 @@ def test_rerun_is_not_modified_and_creates_no_duplicates(harvester, estat):
 
 
 @pytest.mark.usefixtures("with_plugins", "harvest_db")
-def test_harvest_unicef_dataflow(harvester, shared_dir, http_replay):
-    body = _read(shared_dir, "unicef", "dataflow_UNICEF_GLOBAL_DATAFLOW_structure.xml")
+def test_harvest_unicef_dataflow(harvester, http_replay):
+    body = _read("unicef", "dataflow_UNICEF_GLOBAL_DATAFLOW_structure.xml")
     http_replay.add("GET", UNICEF + "/dataflow/UNICEF/GLOBAL_DATAFLOW/latest", body=body)
     http_replay.add("GET", UNICEF + "/dataflow/UNICEF/GLOBAL_DATAFLOW/1.0?references="
                     "descendants&detail=referencepartial", body=body)
@@ -202,11 +197,11 @@ def test_harvest_unicef_dataflow(harvester, shared_dir, http_replay):
 
 
 @pytest.mark.usefixtures("with_plugins", "harvest_db")
-def test_prefix_listing(harvester, shared_dir, http_replay):
-    body = _read(shared_dir, "eurostat", "dataflow_ESTAT_LFSA_EGAI2D.xml")
+def test_prefix_listing(harvester, http_replay):
+    body = _read("eurostat", "dataflow_ESTAT_LFSA_EGAI2D.xml")
     http_replay.add("GET", ESTAT + "/dataflow/ESTAT/all/latest", body=body)
     http_replay.add("GET", LFSA_STRUCTURE, body=_read(
-        shared_dir, "eurostat", "datastructure_ESTAT_LFSA_EGAI2D_descendants.xml"))
+        "eurostat", "datastructure_ESTAT_LFSA_EGAI2D_descendants.xml"))
     harvest = Harvest(harvester, ESTAT, {"provider": "ESTAT",
                                          "dataflow_prefixes": ["lfsa_", "migr_"]})
     job, _ = harvest.run()

@@ -2,10 +2,9 @@
 
 population/v1 JSON: hand-written fixtures (fixtures/unhcr_population_v1_*_handwritten,
 no recording exists); the ODP situations and the Refugee Data Finder CSV are real
-recordings from ../shared/fixtures/unhcr.
+recordings in tests/fixtures/unhcr.
 """
 import json
-import os
 
 import pytest
 import requests
@@ -22,12 +21,10 @@ from .conftest import Harvest, fixture_bytes
 BASE = "https://api.unhcr.org/population/v1/"
 CONFIG = {"tables": ["population", "asylum-applications"],
           "defaults": {"license_id": "cc-by"}}
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 
 
 def _local(name) -> bytes:
-    with open(os.path.join(FIXTURES, name), "rb") as f:
-        return f.read()
+    return fixture_bytes("handwritten", name)
 
 
 def _table_url(table):
@@ -55,8 +52,8 @@ def _count():
     return helpers.call_action("package_search", q="*:*")["count"]
 
 
-def test_real_refugee_data_finder_csv_gives_years_and_countries(shared_dir):
-    body = fixture_bytes(shared_dir, "unhcr", "refugee_data_finder_population_EU_plus_UK.csv")
+def test_real_refugee_data_finder_csv_gives_years_and_countries():
+    body = fixture_bytes("unhcr", "refugee_data_finder_population_EU_plus_UK.csv")
     rows, pages = parse_page(body, "csv")
     assert len(rows) == 425 and pages == 1
     assert rows[0]["coa_iso"] == "AUT" and rows[0]["coo_iso"] == "-"
@@ -112,10 +109,10 @@ def test_harvest_maps_tables(harvester, api):
 
 
 @pytest.mark.usefixtures("with_plugins", "harvest_db")
-def test_harvest_maps_real_odp_situations(harvester, shared_dir, http_replay):
+def test_harvest_maps_real_odp_situations(harvester, http_replay):
     for geo_id in (259, 295):
         http_replay.add("GET", ODP_API, body=fixture_bytes(
-            shared_dir, "unhcr", "odp_population_get_origin_geo_id_%d.json" % geo_id),
+            "unhcr", "odp_population_get_origin_geo_id_%d.json" % geo_id),
             match=[matchers.query_param_matcher({"geo_id": str(geo_id),
                                                  "population_collection": "429"})])
     config = {"tables": [], "odp_situations": [

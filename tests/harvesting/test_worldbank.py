@@ -1,10 +1,9 @@
 """World Bank Indicators API v2 through the full gather/fetch/import pipeline.
 
-No recording of the API exists in ../shared: the fixtures under fixtures/worldbank_*
-are hand-written from the public API documentation (see fixtures/README.md).
+No recording of the API exists: the fixtures tests/fixtures/handwritten/worldbank_*
+are hand-written from the public API documentation (see tests/fixtures/SOURCES.md).
 """
 import json
-import os
 
 import pytest
 import requests
@@ -15,19 +14,17 @@ from ckanext.harvest.model import HarvestGatherError
 
 from ckanext.migration.harvesting.worldbank import parse_envelope, summarise
 
-from .conftest import Harvest
+from .conftest import Harvest, fixture_bytes
 
 BASE = "https://api.worldbank.org/v2"
 CONFIG = {"indicators": ["SM.POP.TOTL", "BX.TRF.PWKR.CD.DT"],
           "defaults": {"license_id": "cc-by"}}
-FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
 UNKNOWN = (b'[{"message":[{"id":"120","key":"Invalid value",'
            b'"value":"The provided parameter value is not valid"}]}]')
 
 
 def _local(name) -> bytes:
-    with open(os.path.join(FIXTURES, name), "rb") as f:
-        return f.read()
+    return fixture_bytes("handwritten", name)
 
 
 def _meta_url(code):

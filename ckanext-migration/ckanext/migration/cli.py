@@ -164,7 +164,7 @@ def refresh_freshness():
 
 @migration.group("sources")
 def sources():
-    """The federated sources registry (harvesters/sources/*.yaml)."""
+    """The federated sources registry (ckanext/migration/harvest_registry/sources/*.yaml)."""
 
 
 @sources.command("sync")
@@ -177,7 +177,10 @@ def sources_sync(dry_run: bool, only: tuple):
         entries = registry.load()
     except registry.RegistryError as e:
         raise click.ClickException("harvest source registry: %s" % e)
-    report = registry.sync(entries, dry_run=dry_run, only=only)
+    try:
+        report = registry.sync(entries, dry_run=dry_run, only=only)
+    except registry.RegistryError as e:
+        raise click.ClickException("harvest source registry: %s" % e)
     for name, status, detail in report:
         click.echo("%-28s %-9s %s" % (name, status, detail))
     counts = {s: sum(1 for _n, st, _d in report if st == s)

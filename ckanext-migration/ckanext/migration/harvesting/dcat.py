@@ -7,14 +7,14 @@ that is not an EU frequency URI) instead of rejecting the whole dataset.
 """
 from __future__ import annotations
 
-from ckanext.migration import vocab
+from ckanext.migration import countries as country_codes, vocab
 from ckanext.migration.harvesting import mapping
 
 
 def enrich(dataset_dict: dict, harvest_object) -> dict:
     spatial = [s.get("uri") or s.get("text") for s in dataset_dict.get("spatial_coverage") or []
                if isinstance(s, dict)]
-    countries = [c for c in (mapping.normalise_country(v) for v in spatial if v) if c]
+    countries = [c for c in map(country_codes.to_iso3, spatial) if c]
     dataset_dict["countries"] = mapping.merge(dataset_dict.get("countries"), countries)
     # a source that states topics or objectives in our vocabularies (another migration
     # catalogue, or this one) is taken at its word; the rules fill in for the others

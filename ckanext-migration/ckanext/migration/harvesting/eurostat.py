@@ -6,7 +6,7 @@ import csv
 import io
 import re
 
-from ckanext.migration.harvesting import http
+from ckanext.migration.harvesting import http, periods
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -45,24 +45,6 @@ def _date(ddmmyyyy: str) -> str:
     return "%s-%s-%s" % (m.group(3), m.group(2), m.group(1)) if m else ""
 
 
-def _period(value: str) -> tuple:
-    """A TOC period ("2008", "2008Q1", "2008M03", "2008-S1"...) -> (ISO date-ish, frequency)."""
-    value = (value or "").strip()
-    m = re.match(r"^(\d{4})(?:-?([QMSWH])(\d{1,2}))?", value)
-    if not m:
-        return "", ""
-    year, kind, number = m.groups()
-    if kind == "M":
-        return "%s-%02d" % (year, int(number)), "MONTHLY"
-    if kind == "Q":
-        return "%s-%02d" % (year, (int(number) - 1) * 3 + 1), "QUARTERLY"
-    if kind in ("S", "H"):
-        return "%s-%02d" % (year, 1 if number == "1" else 7), "ANNUAL_2"
-    if kind == "W":
-        return year, "WEEKLY"
-    return year, "ANNUAL"
-
-
 class EurostatHarvester(MigrationHarvester):
     NAME = "migration_eurostat"
     TITLE = "Eurostat table of contents"
@@ -77,8 +59,8 @@ class EurostatHarvester(MigrationHarvester):
 
     def to_record(self, payload, config):
         code = payload["code"]
-        start, frequency = _period(payload.get("data_start"))
-        end, end_frequency = _period(payload.get("data_end"))
+        start, frequency = periods.parse(payload.get("data_start"))
+        end, end_frequency = periods.parse(payload.get("data_end"))
         return SourceRecord(
             guid=code, identifier=code, source_platform="Eurostat",
             title=payload["title"],

@@ -15,14 +15,11 @@ import yaml
 
 from ckan.lib.munge import munge_name, munge_tag
 
-from ckanext.migration import vocab
+from ckanext.migration import countries as country_codes
 
 REGISTRY_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                             "harvest_registry")
 RULES_FILE = os.path.join(REGISTRY_DIR, "rules.yaml")
-EU_COUNTRY = "http://publications.europa.eu/resource/authority/country/"
-# codes some statistical offices use instead of ISO 3166-1 alpha-2
-_ALPHA2_ALIASES = {"EL": "GR", "UK": "GB"}
 
 
 @dataclass
@@ -46,76 +43,6 @@ class SourceRecord:
     gcm_objectives: list = field(default_factory=list)
     resources: list = field(default_factory=list)  # [{url, name, format, raw_data, ...}]
     extra: dict = field(default_factory=dict)      # further schema fields, as they are
-
-
-@functools.lru_cache(maxsize=None)
-def _country_vocab():
-    return vocab.get_vocabulary("countries")
-
-
-@functools.lru_cache(maxsize=4096)
-def normalise_country(value) -> str | None:
-    """ISO 3166-1 alpha-3 for a code (alpha-3, alpha-2, Eurostat's EL/UK, numeric M49),
-    an EU authority URI or a country name; None for aggregates and unknowns."""
-    text = str(value or "").strip()
-    if not text:
-        return None
-    if text.startswith(EU_COUNTRY):
-        text = text[len(EU_COUNTRY):]
-    countries = _country_vocab()
-    upper = text.upper()
-    if len(upper) == 3 and upper.isalpha() and upper in countries:
-        return upper
-    if len(upper) == 2 and upper.isalpha():
-        alpha2 = _ALPHA2_ALIASES.get(upper, upper)
-        for term in countries.terms:
-            if term.attrs.get("alpha_2") == alpha2:
-                return term.code
-        return None
-    if text.isdigit():
-        numeric = text.zfill(3)
-        for term in countries.terms:
-            if term.attrs.get("numeric") == numeric:
-                return term.code
-        return None
-    if len(text) > 3:
-        return _country_by_name(text)
-    return None
-
-
-# portals in these languages name countries in them (opendata.swiss: "Schweiz")
-NAME_LANGUAGES = ("de", "fr", "es", "it", "pt", "nl", "sv", "pl")
-
-
-@functools.lru_cache(maxsize=1)
-def _localised_names() -> dict:
-    """Lower-cased country names in NAME_LANGUAGES -> alpha-3, from pycountry's locales."""
-    import gettext
-    import pycountry
-    out = {}
-    for language in NAME_LANGUAGES:
-        try:
-            translation = gettext.translation("iso3166-1", pycountry.LOCALES_DIR,
-                                              languages=[language])
-        except OSError:
-            continue
-        for country in pycountry.countries:
-            for name in {country.name, getattr(country, "common_name", country.name)}:
-                out.setdefault(translation.gettext(name).lower(), country.alpha_3)
-    return out
-
-
-@functools.lru_cache(maxsize=4096)
-def _country_by_name(name: str) -> str | None:
-    code = _localised_names().get(name.lower())
-    if code is None:
-        import logging
-        import country_converter as coco
-        logging.getLogger("country_converter").setLevel(logging.ERROR)
-        code = coco.convert(name, to="ISO3", not_found="")
-        if isinstance(code, list):
-            code = None
-    return code if code and code in _country_vocab() else None
 
 
 @functools.lru_cache(maxsize=1)
@@ -160,7 +87,7 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
     topics = merge(record.topics, defaults.get("topics"), inferred_topics)
     objectives = merge(record.gcm_objectives, defaults.get("gcm_objectives"),
                         inferred_objectives)
-    countries = merge([c for c in (normalise_country(v) for v in record.countries) if c])
+    countries = merge([c for c in map(country_codes.to_iso3, record.countries) if c])
     tags = merge([munge_tag(k)[:100] for k in record.keywords
                    if k and len(k.strip()) >= 2 and munge_tag(k)])
     pkg = {

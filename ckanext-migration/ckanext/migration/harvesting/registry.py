@@ -1,4 +1,4 @@
-"""The source registry (harvesters/sources/*.yaml) and its sync onto harvest sources."""
+"""The source registry (harvest_registry/sources/*.yaml) and its sync onto harvest sources."""
 from __future__ import annotations
 
 import glob
@@ -23,8 +23,12 @@ class RegistryError(ValueError):
 def load(directory: str | None = None) -> list:
     """Every source entry, checked: [{name, title, harvester, url, schedule, ...}]."""
     directory = directory or SOURCES_DIR
+    paths = sorted(glob.glob(os.path.join(directory, "*.yaml")))
+    if not paths:
+        # an install without its package data must say so, not sync nothing
+        raise RegistryError("no source files (*.yaml) in %s" % directory)
     entries, names = [], set()
-    for path in sorted(glob.glob(os.path.join(directory, "*.yaml"))):
+    for path in paths:
         with open(path) as f:
             entry = yaml.safe_load(f) or {}
         where = os.path.basename(path)
@@ -65,6 +69,10 @@ def sync(entries: list, dry_run: bool = False, only: tuple = ()) -> list:
     """Create or update one harvest source per entry; [(name, status, detail)]."""
     context = {"user": tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"],
                "ignore_auth": True}
+    unknown = sorted(set(only) - {e["name"] for e in entries})
+    if unknown:
+        raise RegistryError("no source named %s; known: %s" % (
+            ", ".join(unknown), ", ".join(e["name"] for e in entries)))
     available = _harvester_types()
     report = []
     for entry in entries:

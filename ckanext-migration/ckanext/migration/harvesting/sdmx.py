@@ -14,7 +14,7 @@ import re
 
 import sdmx
 
-from ckanext.migration.harvesting import http
+from ckanext.migration.harvesting import http, periods
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -42,9 +42,6 @@ DISAGGREGATION = {
     "REASON": "reason_for_migration",
 }
 # SDMX FREQ codes -> EU frequency codes, most frequent first
-FREQUENCIES = (("D", "DAILY"), ("B", "DAILY"), ("W", "WEEKLY"), ("M", "MONTHLY"),
-               ("Q", "QUARTERLY"), ("S", "ANNUAL_2"), ("H", "ANNUAL_2"), ("A", "ANNUAL"),
-               ("I", "IRREG"))
 ESTAT_PAGE = "https://ec.europa.eu/eurostat/databrowser/view/{id}/default/table?lang=en"
 
 
@@ -171,32 +168,13 @@ def describe_structure(message, structure_id: str | None = None) -> dict:
 
 def _frequency(codes, latest_period: str) -> str:
     """EU frequency code from a period's shape (2024, 2024-Q3, 2024-03...) or FREQ codes."""
-    period = (latest_period or "").strip()
-    shape = re.match(r"^\d{4}-?([QSHWD])\d", period)
+    shape = periods.parse(latest_period).frequency
     if shape:
-        return dict(FREQUENCIES).get(shape.group(1), "")
-    if re.match(r"^\d{4}-?M?\d{2}$", period):
-        return "MONTHLY"
-    if re.match(r"^\d{4}$", period):
-        return "ANNUAL"
+        return shape
     codes = set(codes or ())
-    known = [eu for code, eu in FREQUENCIES if code in codes]
+    known = [eu for code, eu in periods.SDMX_FREQUENCIES.items() if code in codes]
     # a full FREQ codelist (every frequency) says nothing about this dataflow
     return known[0] if known and len(codes) <= 3 else ""
-
-
-def _period(value: str) -> str:
-    m = re.match(r"^(\d{4})(?:-?(?:([QSH])(\d)|M?(\d{2})))?", value or "")
-    if not m:
-        return ""
-    year, kind, number, month = m.groups()
-    if month:
-        return "%s-%s" % (year, month)
-    if kind == "Q":
-        return "%s-%02d" % (year, (int(number) - 1) * 3 + 1)
-    if kind in ("S", "H"):
-        return "%s-%02d" % (year, 1 if number == "1" else 7)
-    return year
 
 
 class SDMXHarvester(MigrationHarvester):
@@ -306,8 +284,8 @@ class SDMXHarvester(MigrationHarvester):
             url=ESTAT_PAGE.format(id=flow_id.lower()) if estat else structure_url,
             producer=text("SOURCE_INSTITUTIONS") or source.name,
             countries=coverage.get("countries", []),
-            period_start=_period(text("OBS_PERIOD_OVERALL_OLDEST")),
-            period_end=_period(text("OBS_PERIOD_OVERALL_LATEST")),
+            period_start=periods.parse(text("OBS_PERIOD_OVERALL_OLDEST")).start,
+            period_end=periods.parse(text("OBS_PERIOD_OVERALL_LATEST")).start,
             frequency=_frequency(coverage.get("frequencies"),
                                  text("OBS_PERIOD_OVERALL_LATEST")),
             modified=text("UPDATE_DATA")[:10],

@@ -9,7 +9,7 @@ import ckan.plugins.toolkit as tk
 from ckan.lib.navl.dictization_functions import missing
 from ckanext.scheming.validation import scheming_validator
 
-from ckanext.migration import vocab
+from ckanext.migration import countries, vocab
 
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[ ,]\d{3})+$")
 _PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -53,6 +53,8 @@ def _unknown_message(name: str, value) -> str:
 def _normalise(vocabulary, value, value_attr: str):
     """The stored form of one value (code, or URI with value_attr=uri), or None."""
     text = str(value).strip()
+    if vocabulary.name == "countries":
+        text = countries.to_iso3(text, lenient=False) or text
     term = vocabulary.get(text) or vocabulary.get(text.upper()) or vocabulary.by_uri(text)
     if term is None and vocabulary.name == "regions" and text.isdigit():
         term = vocabulary.get(text.zfill(3))

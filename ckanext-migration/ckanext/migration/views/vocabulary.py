@@ -7,7 +7,7 @@
 ``name`` is a vocabulary (``gcm_objectives``, ``topics``, ``regions``, ...; ``-`` may be written
 for ``_``) or ``migration``: the GCM objectives and topics schemes together.
 """
-from flask import Blueprint, Response, jsonify, render_template_string, request
+from flask import Blueprint, Response, jsonify, request
 
 import ckan.plugins.toolkit as tk
 
@@ -21,10 +21,6 @@ JSON = "application/json"
 NEGOTIATED = [(HTML, None)] + [(mt, fmt) for fmt, (_, mt) in skos.FORMATS.items()] \
     + [(JSON, "jsonld"), ("application/x-turtle", "ttl"), ("application/xml", "rdf"),
        ("text/xml", "rdf")]
-
-
-def get_blueprints():
-    return [vocabulary]
 
 
 def _name(raw):
@@ -60,7 +56,7 @@ def index():
     if best == JSON:
         resp = jsonify(schemes)
     else:
-        resp = Response(render_template_string(INDEX_TEMPLATE, schemes=schemes),
+        resp = Response(tk.render("migration/vocabulary/index.html", {"schemes": schemes}),
                         content_type="text/html; charset=utf-8")
     resp.vary.add("Accept")
     return resp
@@ -103,80 +99,11 @@ def _html(name):
         schemes.append(dict(skos.scheme_info(part), concepts=concepts))
     formats = {fmt: tk.url_for("migration_vocabulary.read", name=f"{name}.{fmt}")
                for fmt in skos.FORMATS}
-    return Response(render_template_string(SCHEME_TEMPLATE, info=info, schemes=schemes,
-                                           formats=formats),
+    return Response(tk.render("migration/vocabulary/scheme.html",
+                              {"info": info, "schemes": schemes, "formats": formats}),
                     content_type="text/html; charset=utf-8")
 
 
 vocabulary.add_url_rule("/vocabulary", view_func=index, endpoint="index")
 vocabulary.add_url_rule("/vocabulary/<name>", view_func=read, endpoint="read")
 
-
-INDEX_TEMPLATE = """{% extends "page.html" %}
-{% block subtitle %}{{ _('Vocabularies') }}{% endblock %}
-{% block breadcrumb_content %}
-  <li class="active"><a href="{{ h.url_for('migration_vocabulary.index') }}">{{ _('Vocabularies') }}</a></li>
-{% endblock %}
-{% block secondary %}{% endblock %}
-{% block primary %}
-<article class="module migration-vocabularies">
-  <div class="module-content">
-    <h1>{{ _('Controlled vocabularies') }}</h1>
-    <p>{{ _('The vocabularies of this catalogue as SKOS concept schemes, in Turtle, RDF/XML and JSON-LD.') }}</p>
-    <table class="table table-striped">
-      <thead><tr><th>{{ _('Scheme') }}</th><th>{{ _('Concepts') }}</th><th>{{ _('URI') }}</th><th>{{ _('Formats') }}</th></tr></thead>
-      <tbody>
-      {% for s in schemes %}
-        <tr class="migration-scheme" data-name="{{ s.name }}">
-          <td><a href="{{ s.url }}">{{ s.title }}</a></td>
-          <td>{{ s.concepts }}</td>
-          <td><code>{{ s.uri }}</code></td>
-          <td>{% for fmt, url in s.formats.items() %}<a href="{{ url }}">{{ fmt }}</a>{% if not loop.last %} · {% endif %}{% endfor %}</td>
-        </tr>
-      {% endfor %}
-      </tbody>
-    </table>
-  </div>
-</article>
-{% endblock %}
-"""
-
-SCHEME_TEMPLATE = """{% extends "page.html" %}
-{% block subtitle %}{{ info.title }} - {{ _('Vocabularies') }}{% endblock %}
-{% block breadcrumb_content %}
-  <li><a href="{{ h.url_for('migration_vocabulary.index') }}">{{ _('Vocabularies') }}</a></li>
-  <li class="active"><a href="{{ h.url_for('migration_vocabulary.read', name=info.name) }}">{{ info.title }}</a></li>
-{% endblock %}
-{% block secondary %}{% endblock %}
-{% block links %}{{ super() }}
-{% for fmt, url in formats.items() %}
-  <link rel="alternate" type="{{ {'ttl': 'text/turtle', 'rdf': 'application/rdf+xml', 'jsonld': 'application/ld+json'}[fmt] }}" href="{{ url }}">
-{% endfor %}
-{% endblock %}
-{% block primary %}
-<article class="module migration-vocabulary">
-  <div class="module-content">
-    <h1>{{ info.title }}</h1>
-    <p>{% for fmt, url in formats.items() %}<a class="btn btn-default btn-sm" href="{{ url }}">{{ fmt }}</a> {% endfor %}</p>
-    {% for s in schemes %}
-      <section class="migration-scheme" id="{{ s.name }}">
-        {% if schemes|length > 1 %}<h2>{{ s.title }}</h2>{% endif %}
-        <p><code>{{ s.uri }}</code></p>
-        {% if s.description %}<p>{{ s.description }}</p>{% endif %}
-        <dl class="migration-concepts">
-        {% for c in s.concepts %}
-          <dt id="{{ s.name }}-{{ c.code }}"><span class="badge">{{ c.code }}</span> {{ c.label }}</dt>
-          <dd>
-            {% if c.definition %}<div>{{ c.definition }}</div>{% endif %}
-            {% if c.broader %}<div>{{ _('Broader') }}: {{ c.broader.label }}</div>{% endif %}
-            {% if c.related %}<div>{{ _('Related') }}: {% for r in c.related %}{{ r.get('title') or r.label }}{% if not loop.last %}; {% endif %}{% endfor %}</div>{% endif %}
-            <div><code>{{ c.uri }}</code></div>
-          </dd>
-        {% endfor %}
-        </dl>
-      </section>
-    {% endfor %}
-  </div>
-</article>
-{% endblock %}
-"""
