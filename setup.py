@@ -19,7 +19,8 @@ setup(
                                         "schemas/*.yaml", "vocabularies/*.yaml",
                                         "harvest_registry/*.yaml",
                                         "harvest_registry/sources/*.yaml",
-                                        "templates/**/*", "public/**/*"]},
+                                        "templates/**/*", "public/**/*", "assets/*",
+                                        "geometry/*"]},
     install_requires=[
         # CKAN pinned with its own pinned requirements (the "requirements" extra)
         "ckan[requirements]==2.12.0",
@@ -40,10 +41,13 @@ setup(
         "pandas<3",  # country_converter 1.3 misreads its table under pandas 3
         # harvesting
         "sdmx1>=2.20",
-        "defusedxml>=0.7",
+        # search results export (XLSX)
+        "openpyxl>=3.1",
     ],
     extras_require={
-        "test": ["ckan[dev]==2.12.0", "responses>=0.25", "pyshacl>=0.26", "beautifulsoup4>=4.12"],
+        "test": ["ckan[dev]==2.12.0", "responses>=0.25", "pyshacl>=0.26", "beautifulsoup4>=4.12",
+                 # browser tests: drives Debian's /usr/bin/chromium (scripts/setup.sh)
+                 "playwright>=1.45"],
     },
     entry_points={
         "ckan.plugins": [

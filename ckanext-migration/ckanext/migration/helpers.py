@@ -1,7 +1,11 @@
 """Template helpers of the migration catalogue."""
 from __future__ import annotations
 
-from ckanext.migration import facets, quality, vocab
+import re
+
+from ckanext.migration import facets, quality, vocab, worldmap
+
+_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 
 def migration_vocabulary_choices(field: dict) -> list:
@@ -49,7 +53,45 @@ def migration_gcm_title(code: str) -> str:
     return term.attrs.get("title", term.label) if term else str(code)
 
 
+def migration_overview() -> dict:
+    """The home page's counts (public datasets only, from the search index)."""
+    import ckan.plugins.toolkit as tk
+    return tk.get_action("migration_overview")({}, {})
+
+
+def migration_world_map(counts: dict, top: dict | None = None) -> dict:
+    """What the world map snippet draws: shapes with their class, legend, table rows."""
+    bounds = worldmap.classes(counts)
+    objectives = vocab.get_vocabulary("gcm_objectives")
+    shapes = [{"iso3": iso3, "name": name, "d": d, "count": counts.get(iso3, 0),
+               "shade": worldmap.shade(counts.get(iso3, 0), bounds),
+               "top": "; ".join("%s. %s" % (o, objectives.label(o, o))
+                                for o in (top or {}).get(iso3, ()))}
+              for iso3, name, d in worldmap.shapes()]
+    legend = [(low, high, i) for i, (low, high) in enumerate(
+        zip((1,) + tuple(b + 1 for b in bounds), bounds), 1)]
+    countries_voc = vocab.get_vocabulary("countries")
+    rows = sorted(({"iso3": c, "name": countries_voc.label(c, c), "count": n}
+                   for c, n in counts.items() if n), key=lambda r: (-r["count"], r["name"]))
+    return {"shapes": shapes, "legend": legend, "rows": rows,
+            "width": worldmap.WIDTH, "height": worldmap.HEIGHT}
+
+
+def migration_theme() -> dict:
+    """The catalogue's colours (ckanext.migration.theme.* in ckan.ini)."""
+    import ckan.plugins.toolkit as tk
+    out = {}
+    for key in ("primary", "primary_dark", "accent"):
+        option = "ckanext.migration.theme.%s_color" % key
+        value = str(tk.config.get(option) or "")
+        # the value goes into a <style> element: a colour, nothing else
+        out[key] = value if _COLOUR.match(value) else \
+            tk.config.get_declaration(option).default
+    return out
+
+
 def get_helpers() -> dict:
     return {f.__name__: f for f in (
+        migration_overview, migration_world_map, migration_theme,
         migration_vocabulary_choices, migration_label, migration_facet_label,
         migration_quality, migration_gcm_title, migration_facet_item_label)}

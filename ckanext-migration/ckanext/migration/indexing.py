@@ -24,11 +24,17 @@ def index_fields(validated: dict) -> dict:
     for iso3 in out["countries"]:
         regions += [r for r in vocab.regions_for_country(iso3) if r not in regions]
     out["regions"] = regions
+    # regions covered as a whole, apart from those derived from countries: a dataset on
+    # "Africa" covers Senegal, one on Mali does not
+    out["regions_stated"] = list(validated.get("regions") or [])
     out["producer"] = [c["name"] for c in validated.get("creator") or []
                        if isinstance(c, dict) and c.get("name")]
     sample = validated.get("sample_size")
     out["sample_size"] = sample if isinstance(sample, int) else None
     out.update(quality.computed_fields(validated))
+    # freshest first as a sort key (the state names do not sort that way): "0" fresh,
+    # "1" due, "2" overdue, "3" delinquent, "4" not applicable, "5" unknown
+    out["freshness_rank"] = str(quality.FRESHNESS_STATES.index(out["freshness"]))
     # readable labels feed the free-text field: "Senegal" finds SEN, "remittances" objective 20
     labels = [value_label(f, v) for f in ("countries", "regions", "gcm_objectives", "topics",
                                           "population_covered")

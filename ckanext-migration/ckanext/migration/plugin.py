@@ -6,7 +6,7 @@ from ckanext.dcat.interfaces import IDCATRDFHarvester
 
 from ckanext.migration import cli, facets, helpers, indexing, quality, views
 from ckanext.migration.harvesting import dcat as dcat_mapping
-from ckanext.migration.logic import validators
+from ckanext.migration.logic import action, auth, validators
 
 
 @tk.blanket.config_declarations
@@ -15,6 +15,8 @@ class MigrationPlugin(p.SingletonPlugin):
     p.implements(p.IClick)
     p.implements(p.IBlueprint)
     p.implements(p.IValidators)
+    p.implements(p.IActions)
+    p.implements(p.IAuthFunctions)
     p.implements(p.ITemplateHelpers)
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
@@ -24,18 +26,26 @@ class MigrationPlugin(p.SingletonPlugin):
     def update_config(self, config_):
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
+        tk.add_resource("assets", "migration")
 
     # IClick
     def get_commands(self):
         return [cli.migration]
 
-    # IBlueprint: the vocabularies as SKOS (/vocabulary)
+    # IBlueprint: the front door (/country, /objective, /coverage), SKOS (/vocabulary)...
     def get_blueprint(self):
         return views.get_blueprints()
 
     # IValidators
     def get_validators(self):
         return validators.get_validators()
+
+    # IActions, IAuthFunctions
+    def get_actions(self):
+        return action.get_actions()
+
+    def get_auth_functions(self):
+        return auth.get_auth_functions()
 
     # ITemplateHelpers
     def get_helpers(self):

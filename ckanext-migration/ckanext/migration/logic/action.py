@@ -1,0 +1,225 @@
+"""Read-only actions behind the front door: overview, country, objective and coverage.
+
+Every count comes from the search index (facets, pivots) over public datasets only.
+Bad input raises ``ValidationError`` (field, what was wrong, what is allowed) or
+``ObjectNotFound`` with a suggestion.
+"""
+from __future__ import annotations
+
+import difflib
+
+import ckan.plugins.toolkit as tk
+
+from ckanext.migration import countries, overview, quality, vocab
+
+FACETS = ["countries", "regions", "gcm_objectives", "topics", "producer", "freshness"]
+FRESHNESS = tuple(quality.FRESHNESS_LABELS)
+# what pages list of each dataset (package_search `fl`): no full dataset dicts at scale
+LISTED = "id,name,title,gcm_objectives,topics,countries,freshness,transparency_score,producer"
+LISTED_ROWS = 500
+
+
+def _objectives():
+    return vocab.get_vocabulary("gcm_objectives")
+
+
+@tk.side_effect_free
+def migration_overview(context, data_dict):
+    """The catalogue at a glance: counts, datasets per country and objective, freshness,
+    the most informed objectives per country, recently updated datasets."""
+    tk.check_access("migration_overview", context, data_dict)
+    result = overview.search(rows=int(data_dict.get("recent", 6)),
+                             sort="metadata_modified desc", **{"facet.field": FACETS})
+    counts = overview.facet_counts(result)
+    _totals, top = overview.pivot(("countries", "gcm_objectives"), [])
+    last = overview.last_harvest()
+    return {
+        "count": result["count"],
+        "producers": len(counts.get("producer", {})),
+        "countries_covered": len(counts.get("countries", {})),
+        "by_country": counts.get("countries", {}),
+        "by_objective": {t.code: counts.get("gcm_objectives", {}).get(t.code, 0)
+                         for t in _objectives()},
+        "by_freshness": {s: counts.get("freshness", {}).get(s, 0) for s in FRESHNESS},
+        "top_objectives": {iso3: sorted(cells, key=lambda o: (-cells[o], int(o)))[:3]
+                           for iso3, cells in top.items()},
+        "recent": result["results"],
+        "last_harvest": last.isoformat() if last else None,
+    }
+
+
+def suggest_country(value: str) -> str | None:
+    """The ISO3 code someone probably meant ("senegal", "SN", "SEM" -> SEN)."""
+    found = countries.to_iso3(value)
+    if found:
+        return found
+    voc = vocab.get_vocabulary("countries")
+    close = difflib.get_close_matches(str(value).upper(), voc.codes(), n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    labels = {t.label.lower(): t.code for t in voc}
+    close = difflib.get_close_matches(str(value).lower(), list(labels), n=1, cutoff=0.7)
+    return labels[close[0]] if close else None
+
+
+def _not_found(what: str, value, suggestion: str | None, allowed: str):
+    message = "%s %r is not known (%s)" % (what, str(value), allowed)
+    if suggestion:
+        message += "; did you mean %s?" % suggestion
+    error = tk.ObjectNotFound(message)
+    error.suggestion = suggestion
+    raise error
+
+
+def _listed(fq: str, facet_fields: list) -> dict:
+    return overview.search(fq=fq, rows=LISTED_ROWS, fl=LISTED,
+                           sort="transparency_score desc, metadata_modified desc",
+                           **{"facet.field": facet_fields})
+
+
+def _grouped(datasets: list, field: str, codes) -> dict:
+    return {code: [d for d in datasets if code in (d.get(field) or [])] for code in codes}
+
+
+@tk.side_effect_free
+def migration_country_show(context, data_dict):
+    """Every public dataset covering a country, directly or through a region it lies in,
+    grouped by GCM objective and topic, with counts by producer and freshness."""
+    tk.check_access("migration_country_show", context, data_dict)
+    value = str(data_dict.get("id") or "")
+    iso3 = countries.to_iso3(value, lenient=False)
+    if iso3 is None:
+        _not_found("country", value, suggest_country(value),
+                   "use an ISO 3166-1 alpha-3 code, e.g. SEN")
+    regions = vocab.regions_for_country(iso3) + ["001"]
+    fq = "(countries:%s OR %s)" % (iso3, overview.any_of("regions_stated", regions))
+    result = _listed(fq, ["gcm_objectives", "topics", "producer", "freshness"])
+    counts = overview.facet_counts(result)
+    datasets = result["results"]
+    for d in datasets:
+        d["direct"] = iso3 in (d.get("countries") or [])
+    region_voc = vocab.get_vocabulary("regions")
+    return {
+        "iso3": iso3, "name": vocab.get_vocabulary("countries").label(iso3),
+        "regions": [{"code": r, "label": region_voc.label(r)} for r in regions[:-1]],
+        "count": result["count"], "listed": len(datasets), "fq": fq,
+        "by_objective": {o: n for o, n in counts.get("gcm_objectives", {}).items()},
+        "by_topic": counts.get("topics", {}),
+        "by_producer": counts.get("producer", {}),
+        "by_freshness": {s: counts.get("freshness", {}).get(s, 0) for s in FRESHNESS},
+        "objectives": _grouped(datasets, "gcm_objectives", [t.code for t in _objectives()]),
+        "topics": _grouped(datasets, "topics", counts.get("topics", {})),
+        "datasets": datasets,
+    }
+
+
+def suggest_objective(value: str) -> str | None:
+    """The objective someone probably meant ("remittances" -> 20, "objective 8" -> 8)."""
+    text = str(value).strip().lower()
+    digits = "".join(c for c in text if c.isdigit()).lstrip("0")
+    if digits and digits in _objectives():
+        return digits
+    labels = {t.label.lower(): t.code for t in _objectives()}
+    for label, code in labels.items():
+        if text and text in label:
+            return code
+    close = difflib.get_close_matches(text, list(labels), n=1, cutoff=0.5)
+    return labels[close[0]] if close else None
+
+
+@tk.side_effect_free
+def migration_objective_show(context, data_dict):
+    """A GCM objective: its official title, public datasets informing it by country,
+    region and producer."""
+    tk.check_access("migration_objective_show", context, data_dict)
+    value = str(data_dict.get("id") or "").strip()
+    term = _objectives().get(value.lstrip("0") or value)
+    if term is None:
+        _not_found("GCM objective", value, suggest_objective(value),
+                   "objectives are numbered 1 to 23")
+    fq = "gcm_objectives:%s" % overview.quote(term.code)
+    result = _listed(fq, ["countries", "regions", "producer", "freshness", "topics"])
+    counts = overview.facet_counts(result)
+    return {
+        "code": term.code, "label": term.label, "title": term.get("title"),
+        "uri": term.uri, "count": result["count"], "fq": fq,
+        "by_country": counts.get("countries", {}), "by_region": counts.get("regions", {}),
+        "by_producer": counts.get("producer", {}), "by_topic": counts.get("topics", {}),
+        "by_freshness": {s: counts.get("freshness", {}).get(s, 0) for s in FRESHNESS},
+        "datasets": result["results"][:20],
+    }
+
+
+def coverage_filters(data_dict: dict) -> tuple:
+    """(filters as given, search filters) of a coverage request; ValidationError names
+    each bad parameter, what was wrong and what is allowed."""
+    errors, fq, given = {}, [], {}
+    region = str(data_dict.get("region") or "").strip()
+    if region:
+        if region not in vocab.get_vocabulary("regions"):
+            errors["region"] = ["%r is not a UN M49 region code (e.g. 002 Africa, 419 "
+                                "Latin America and the Caribbean)" % region]
+        given["region"] = region
+        fq.append("countries:(%s)" % " OR ".join(vocab.countries_in_region(region)))
+    producer = str(data_dict.get("producer") or "").strip()
+    if producer:
+        given["producer"] = producer
+        fq.append("producer:%s" % overview.quote(producer))
+    freshness = str(data_dict.get("freshness") or "").strip()
+    if freshness:
+        if freshness not in FRESHNESS:
+            errors["freshness"] = ["%r is not one of: %s" % (freshness, ", ".join(FRESHNESS))]
+        given["freshness"] = freshness
+        fq.append("freshness:%s" % overview.quote(freshness))
+    min_score = str(data_dict.get("min_score") or "").strip()
+    if min_score:
+        if not min_score.isdigit() or not 0 <= int(min_score) <= 100:
+            errors["min_score"] = ["must be a whole number from 0 to 100, got %r" % min_score]
+        else:
+            given["min_score"] = int(min_score)
+            fq.append("transparency_score:[%d TO *]" % int(min_score))
+    if errors:
+        raise tk.ValidationError(errors)
+    return given, fq
+
+
+@tk.side_effect_free
+def migration_coverage(context, data_dict):
+    """Countries (grouped by M49 region) x the 23 GCM objectives: the number of public
+    datasets covering each country for each objective, from one pivot-facet query."""
+    tk.check_access("migration_coverage", context, data_dict)
+    given, fq = coverage_filters(data_dict)
+    totals, matrix = overview.pivot(("gcm_objectives", "countries"), fq)
+    region_voc = vocab.get_vocabulary("regions")
+    wanted = set(vocab.countries_in_region(given["region"])) if "region" in given else None
+    rows = []
+    for term in vocab.get_vocabulary("countries"):
+        if wanted is not None and term.code not in wanted:
+            continue
+        chain = vocab.regions_for_country(term.code)
+        cells = {o: matrix.get(o, {}).get(term.code, 0) for o in matrix}
+        rows.append({
+            "iso3": term.code, "name": term.label,
+            "region": chain[-1] if chain else "", "subregion": chain[-2] if len(chain) > 1
+            else (chain[-1] if chain else ""),
+            "cells": {t.code: cells.get(t.code, 0) for t in _objectives()},
+        })
+    rows.sort(key=lambda r: (region_voc.label(r["region"], "~"),
+                             region_voc.label(r["subregion"], "~"), r["name"]))
+    for row in rows:
+        row["region_label"] = region_voc.label(row["region"], "")
+        row["subregion_label"] = region_voc.label(row["subregion"], "")
+        row["covered"] = sum(1 for n in row["cells"].values() if n)
+    return {
+        "filters": given, "fq": fq,
+        "objectives": [{"code": t.code, "label": t.label, "total": totals.get(t.code, 0)}
+                       for t in _objectives()],
+        "rows": rows,
+        "empty_cells": sum(1 for r in rows for n in r["cells"].values() if not n),
+        "cells": len(rows) * len(_objectives()),
+    }
+
+
+def get_actions() -> dict:
+    return {f.__name__: f for f in (migration_overview, migration_country_show,
+                                    migration_objective_show, migration_coverage)}
