@@ -1,6 +1,6 @@
 """Flask blueprints, one module per page family; templates in ``templates/migration/``."""
-from ckanext.migration.views import vocabulary
+from ckanext.migration.views import export, vocabulary
 
 
 def get_blueprints():
-    return [vocabulary.vocabulary]
+    return [export.export, vocabulary.vocabulary]
