@@ -1,6 +1,7 @@
 """Flask blueprints, one module per page family; templates in ``templates/migration/``."""
-from ckanext.migration.views import export, vocabulary
+from ckanext.migration.views import country, coverage, export, objective, vocabulary
 
 
 def get_blueprints():
-    return [export.export, vocabulary.vocabulary]
+    return [country.country, objective.objective, coverage.coverage, export.export,
+            vocabulary.vocabulary]
