@@ -5,6 +5,8 @@
 #     under .run/postgres) with role ckan_default and databases
 #     ckan_migration + ckan_test
 #   * Redis on 127.0.0.1:6379 (the running one, or redis-server under .run)
+#   * Chromium at /usr/bin/chromium for the browser tests (Debian's package; Playwright
+#     drives it: Playwright's own browser download is never used)
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -184,8 +186,28 @@ setup_redis() {
     ok "Redis started (pid $(pid_of "$PIDS/redis.pid"))"
 }
 
+# --------------------------------------------------------------------------
+# 4. Chromium, for the browser tests (tests/browser/): Debian's package, driven by
+#    Playwright through executable_path
+CHROMIUM=/usr/bin/chromium
+setup_chromium() {
+    if [ -x "$CHROMIUM" ]; then
+        ok "Chromium found at $CHROMIUM (using it for the browser tests)"
+        return
+    fi
+    command -v apt-get >/dev/null 2>&1 || die \
+        "The browser tests need Chromium at $CHROMIUM, and apt-get is not available to install it." \
+        "Install your system's chromium package so that $CHROMIUM exists, then re-run scripts/setup.sh."
+    apt_install chromium fonts-dejavu-core
+    [ -x "$CHROMIUM" ] || die \
+        "Installed the Debian package 'chromium' but $CHROMIUM is still missing." \
+        "See $LOGS/apt.log; the browser tests (tests/browser/) need $CHROMIUM."
+    ok "Chromium installed ($("$CHROMIUM" --version 2>/dev/null | head -n1))"
+}
+
 log "Setting up (repo: $ROOT)"
 setup_venv
 setup_postgres
 setup_redis
+setup_chromium
 ok "setup complete"

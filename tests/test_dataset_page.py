@@ -27,7 +27,8 @@ def test_provenance_box(app):
     terms = {dt.get_text(strip=True):
              " ".join(dt.find_next_sibling("dd").get_text(" ", strip=True).split())
              for dt in box.select("dt")}
-    assert terms["Producer"] == "Eurostat"
+    # the producer with its type (an ADMS publisher type URI), readable
+    assert terms["Producer"] == "Eurostat Supranational authority"
     assert terms["Source type"] == "Administrative records"
     assert terms["Collection method"] == "Administrative data from national asylum authorities"
     assert terms["Sample size (N)"] == "N = 1,000 applications"

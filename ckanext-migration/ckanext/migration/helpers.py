@@ -90,8 +90,136 @@ def migration_theme() -> dict:
     return out
 
 
+# -- dataset page and search page (items 6, 7 of issue 9) ------------------------------
+
+# fields the dataset page shows in its own sections (quality badges, caveats, provenance
+# and coverage cards, resources, tags, sidebar); the other DCAT-AP fields go to the
+# collapsed "Technical metadata" section, and only when they have a value
+DATASET_PAGE_SHOWN = frozenset((
+    "id", "title", "name", "notes", "owner_org", "tag_string", "license_id",
+    "url", "creator", "source_type", "collection_method", "provenance", "definitions",
+    "conforms_to", "source_platform", "identifier", "also_published_by", "withdrawn_at",
+    "sample_size", "unit_of_observation", "population_covered", "temporal_coverage",
+    "frequency", "modified", "countries", "regions", "geographic_granularity",
+    "disaggregation", "caveats", "caveat_flags", "topics", "gcm_objectives",
+    "freshness", "transparency_score", "transparency_missing"))
+
+# ADMS publisher types (http://purl.org/adms/publishertype/...), as DCAT-AP agents use them
+_AGENT_TYPES = {
+    "Academia-ScientificOrganisation": "Academia or scientific organisation",
+    "Company": "Company", "IndustryConsortium": "Industry consortium",
+    "LocalAuthority": "Local authority", "NationalAuthority": "National authority",
+    "NonGovernmentalOrganisation": "Non-governmental organisation",
+    "NonProfitOrganisation": "Non-profit organisation",
+    "PrivateIndividual(s)": "Private individual(s)", "RegionalAuthority": "Regional authority",
+    "StandardisationBody": "Standardisation body",
+    "SupraNationalAuthority": "Supranational authority",
+}
+
+
+def migration_filled(value) -> bool:
+    """Whether a value says something: not empty, nor a list/dict of empty values."""
+    return quality._filled(value)
+
+
+def migration_agent_type_label(value: str) -> str:
+    """A readable label for an agent type URI (ADMS publisher types), else the value."""
+    value = str(value or "").strip()
+    code = value.rstrip("/").rsplit("/", 1)[-1]
+    if code in _AGENT_TYPES:
+        return _AGENT_TYPES[code]
+    if value.startswith(("http://", "https://")) and re.fullmatch(r"[A-Za-z]+", code):
+        words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", code).split()
+        return " ".join([words[0]] + [w.lower() for w in words[1:]]) if words else value
+    return value
+
+
+def migration_technical_fields(schema: dict, pkg: dict) -> list:
+    """The schema's dataset fields that the page shows nowhere else and that have a value:
+    [{"field": field, "items": [[(sub-field label, value, sub-field), ...], ...] or None}],
+    where "items" lists the filled sub-fields of each filled entry of a repeating field."""
+    out = []
+    for field in (schema or {}).get("dataset_fields", []):
+        name = field.get("field_name")
+        if name in DATASET_PAGE_SHOWN or field.get("display_snippet", "") is None:
+            continue
+        value = pkg.get(name)
+        if not migration_filled(value):
+            continue
+        if field.get("repeating_subfields"):
+            items = []
+            for entry in value if isinstance(value, list) else [value]:
+                if not isinstance(entry, dict):
+                    continue
+                subs = [(sub.get("label") or sub["field_name"], entry.get(sub["field_name"]), sub)
+                        for sub in field["repeating_subfields"]
+                        if migration_filled(entry.get(sub["field_name"]))]
+                if subs:
+                    items.append(subs)
+            if items:
+                out.append({"field": field, "items": items})
+        else:
+            out.append({"field": field, "items": None})
+    return out
+
+
+def _year(value) -> str:
+    m = re.match(r"^\s*(-?\d{4})", str(value or ""))
+    return m.group(1) if m else str(value or "").strip()
+
+
+def migration_period_summary(periods) -> str:
+    """A collection period in years, for search results: "2008–2024", "since 2015"..."""
+    parts = []
+    for period in periods or []:
+        if not isinstance(period, dict):
+            continue
+        start, end = _year(period.get("start")), _year(period.get("end"))
+        if start and end:
+            parts.append(start if start == end else "%s\u2013%s" % (start, end))
+        elif start:
+            parts.append("since %s" % start)
+        elif end:
+            parts.append("until %s" % end)
+    return "; ".join(parts)
+
+
+def migration_abbreviated(values, limit: int = 3) -> dict:
+    """The first ``limit`` values and how many more there are: {"shown": [...], "more": N}."""
+    values = list(values or [])
+    return {"shown": values[:limit], "more": max(len(values) - limit, 0)}
+
+
+def migration_filter_label(field: str, value: str, search_facets: dict | None = None) -> str:
+    """The readable label of an active search filter (a chip on the search page)."""
+    if field in facets.FACETS and field != "res_format":
+        return facets.value_label(field, value)
+    for item in ((search_facets or {}).get(field) or {}).get("items", []):
+        if item.get("name") == value:
+            return item.get("display_name") or value
+    return value
+
+
+def migration_search_sorting() -> list:
+    """(label, sort) choices of the dataset search page: CKAN's, then by transparency score,
+    freshness (freshest first, see indexing.py's ``freshness_rank``) and the last update at
+    the source. Each is a plain ``sort`` query parameter, so every order is a shareable URL."""
+    return [
+        ("Relevance", "score desc, metadata_modified desc"),
+        ("Name Ascending", "title_string asc"),
+        ("Name Descending", "title_string desc"),
+        ("Last Modified", "metadata_modified desc"),
+        ("Transparency score (highest first)", "transparency_score desc, metadata_modified desc"),
+        ("Freshness (freshest first)", "freshness_rank asc, metadata_modified desc"),
+        ("Last update at the source (newest first)", "modified desc, metadata_modified desc"),
+    ]
+
+
 def get_helpers() -> dict:
     return {f.__name__: f for f in (
         migration_overview, migration_world_map, migration_theme,
         migration_vocabulary_choices, migration_label, migration_facet_label,
-        migration_quality, migration_gcm_title, migration_facet_item_label)}
+        migration_quality, migration_gcm_title, migration_facet_item_label,
+        migration_filled, migration_agent_type_label, migration_technical_fields,
+        migration_period_summary, migration_abbreviated, migration_filter_label,
+        migration_search_sorting)}
