@@ -82,8 +82,9 @@ class MigrationHarvester(HarvesterBase):
             records = {}
             for guid, payload in self.gather_records(harvest_job.source.url, config):
                 records.setdefault(str(guid), payload)
-        except (FetchError, RecordError) as e:
-            self._save_gather_error("%s: %s" % (self.TITLE, e), harvest_job)
+        except Exception as e:  # reported in the job, never a crashed gather consumer
+            self._save_gather_error("%s: %s" % (self.TITLE, _describe(e, self.NAME)),
+                                    harvest_job)
             return None
         previous = {obj.guid: obj for obj in model.Session.query(HarvestObject)
                     .filter(HarvestObject.harvest_source_id == harvest_job.source.id)
@@ -136,9 +137,9 @@ class MigrationHarvester(HarvesterBase):
         try:
             payload = json.loads(harvest_object.content)
             richer = self.fetch_record(payload, config)
-        except (FetchError, RecordError, ValueError) as e:
-            self._save_object_error("%s: %s" % (harvest_object.guid, e), harvest_object,
-                                    "Fetch")
+        except Exception as e:  # this record's error: the other records go on
+            self._save_object_error("%s: %s" % (harvest_object.guid, _describe(e, self.NAME)),
+                                    harvest_object, "Fetch")
             return False
         if richer is not None:
             harvest_object.content = json.dumps(richer)
@@ -154,9 +155,10 @@ class MigrationHarvester(HarvesterBase):
         try:
             record = self.to_record(json.loads(harvest_object.content), config)
             package = mapping.to_package(record, config.get("defaults") or {})
-        except (RecordError, ValueError, KeyError, TypeError) as e:
+        except Exception as e:  # this record's error: the other records go on
             self._save_object_error("%s: cannot map the record: %s"
-                                    % (harvest_object.guid, e), harvest_object, "Import")
+                                    % (harvest_object.guid, _describe(e, self.NAME)),
+                                    harvest_object, "Import")
             return False
         existing = self._existing(previous, package["name"], context)
         if previous is not None and existing is not None \
@@ -243,6 +245,15 @@ def _is_withdrawn(package_id) -> bool:
     package = model.Package.get(package_id)
     return package is None or package.state != "active" or bool(
         package.extras.get("withdrawn_at"))
+
+
+def _describe(error: Exception, harvester: str) -> str:
+    """The message of an error a harvester raises on purpose; else its type as well, and
+    the traceback in the log (a KeyError or IndexError says little without them)."""
+    if isinstance(error, (FetchError, RecordError, ValueError)):
+        return str(error)
+    log.error("%s: unexpected error", harvester, exc_info=error)
+    return "%s: %s" % (type(error).__name__, error)
 
 
 def _errors(error_dict) -> str:

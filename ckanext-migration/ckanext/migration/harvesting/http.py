@@ -33,14 +33,18 @@ def check_url(url: str, allow_private: bool = False) -> None:
         raise FetchError("only http(s) URLs can be harvested, not %r" % url)
     if not parsed.hostname:
         raise FetchError("URL has no host: %r" % url)
+    try:
+        port = parsed.port
+    except ValueError as e:
+        raise FetchError("invalid URL %r: %s" % (url, e))
     if allow_private:
         return
-    host = parsed.hostname
+    host = parsed.hostname.rstrip(".")  # "localhost." is localhost
     if host == "localhost" or host.endswith(".localhost"):
         raise FetchError("refusing to fetch %s: loopback address (set "
                          "ckanext.migration.harvest.allow_private_addresses to allow)" % url)
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, parsed.port or 80)}
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 80)}
     except (socket.gaierror, UnicodeError):
         # not resolvable here: the request itself will fail (or is replayed in tests)
         addresses = set()
@@ -50,8 +54,10 @@ def check_url(url: str, allow_private: bool = False) -> None:
         pass
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
-        if ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_reserved \
-                or ip.is_multicast or ip.is_unspecified:
+        # not is_global also covers the shared 100.64.0.0/10 range (carrier-grade NAT,
+        # some clouds' metadata service), which is neither private nor public
+        if not ip.is_global or ip.is_loopback or ip.is_private or ip.is_link_local \
+                or ip.is_reserved or ip.is_multicast or ip.is_unspecified:
             raise FetchError("refusing to fetch %s: %s is a private, loopback or link-local "
                              "address (set ckanext.migration.harvest.allow_private_addresses "
                              "to allow)" % (url, address))
@@ -60,38 +66,41 @@ def check_url(url: str, allow_private: bool = False) -> None:
 def fetch(url: str, params: dict | None = None, headers: dict | None = None) -> bytes:
     """GET a URL within the configured timeout and size limit, checking each redirect."""
     settings = _settings()
-    session = requests.Session()
     request_headers = {"User-Agent": USER_AGENT}
     request_headers.update(headers or {})
-    for _ in range(MAX_REDIRECTS + 1):
-        check_url(url, settings["allow_private"])
-        try:
-            response = session.get(url, params=params, headers=request_headers,
-                                   timeout=settings["timeout"], stream=True,
-                                   allow_redirects=False)
-        except requests.Timeout:
-            raise FetchError("timed out after %ss fetching %s" % (settings["timeout"], url))
-        except requests.RequestException as e:
-            raise FetchError("could not fetch %s: %s" % (url, e))
-        if response.is_redirect:
-            url = urljoin(url, response.headers["Location"])
-            params = None
-            continue
-        if response.status_code >= 400:
-            raise FetchError("%s answered HTTP %d" % (url, response.status_code))
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > settings["max_bytes"]:
-            raise FetchError("%s is %s bytes, over the %d byte limit"
-                             % (url, declared, settings["max_bytes"]))
-        chunks, size = [], 0
-        try:
-            for chunk in response.iter_content(65536):
-                size += len(chunk)
-                if size > settings["max_bytes"]:
-                    raise FetchError("%s is over the %d byte limit"
-                                     % (url, settings["max_bytes"]))
-                chunks.append(chunk)
-        except requests.RequestException as e:
-            raise FetchError("could not read %s: %s" % (url, e))
-        return b"".join(chunks)
+    with requests.Session() as session:
+        for _ in range(MAX_REDIRECTS + 1):
+            check_url(url, settings["allow_private"])
+            try:
+                response = session.get(url, params=params, headers=request_headers,
+                                       timeout=settings["timeout"], stream=True,
+                                       allow_redirects=False)
+            except requests.Timeout:
+                raise FetchError("timed out after %ss fetching %s" % (settings["timeout"], url))
+            except requests.RequestException as e:
+                raise FetchError("could not fetch %s: %s" % (url, e))
+            with response:  # the connection is closed whatever happens below
+                if response.is_redirect:
+                    url = urljoin(url, response.headers["Location"])
+                    params = None
+                    continue
+                return _read(response, url, settings["max_bytes"])
     raise FetchError("too many redirects fetching %s" % url)
+
+
+def _read(response, url: str, max_bytes: int) -> bytes:
+    if response.status_code >= 400:
+        raise FetchError("%s answered HTTP %d" % (url, response.status_code))
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError("%s is %s bytes, over the %d byte limit" % (url, declared, max_bytes))
+    chunks, size = [], 0
+    try:
+        for chunk in response.iter_content(65536):
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError("%s is over the %d byte limit" % (url, max_bytes))
+            chunks.append(chunk)
+    except requests.RequestException as e:
+        raise FetchError("could not read %s: %s" % (url, e))
+    return b"".join(chunks)
