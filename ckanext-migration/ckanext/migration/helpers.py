@@ -68,8 +68,8 @@ def migration_world_map(counts: dict, top: dict | None = None) -> dict:
                "top": "; ".join("%s. %s" % (o, objectives.label(o, o))
                                 for o in (top or {}).get(iso3, ()))}
               for iso3, name, d in worldmap.shapes()]
-    legend = [(low, high, i) for i, (low, high) in enumerate(
-        zip((1,) + tuple(b + 1 for b in bounds), bounds), 1)]
+    legend = [(low, high, worldmap.shade(high, bounds))
+              for low, high in zip((1,) + tuple(b + 1 for b in bounds), bounds)]
     countries_voc = vocab.get_vocabulary("countries")
     rows = sorted(({"iso3": c, "name": countries_voc.label(c, c), "count": n}
                    for c, n in counts.items() if n), key=lambda r: (-r["count"], r["name"]))

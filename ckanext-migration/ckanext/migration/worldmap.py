@@ -62,18 +62,34 @@ def _ring(arcs: list, indexes: list) -> list:
     return points
 
 
+def _pieces(ring: list) -> list:
+    """A ring cut where it crosses the antimeridian (Russia, Fiji): a jump across half the
+    map would otherwise draw a line around the world."""
+    pieces, piece, last_x = [], [], None
+    for x, y in ring:
+        if last_x is not None and abs(x - last_x) > WIDTH / 2:
+            pieces.append(piece)
+            piece = []
+        piece.append((x, y))
+        last_x = x
+    pieces.append(piece)
+    if len(pieces) > 1:
+        # the ring is closed: its end and its start are one piece, on one side
+        pieces[0] = pieces.pop() + pieces[0]
+    return pieces
+
+
 def _path(rings: list) -> str:
     parts = []
     for ring in rings:
-        coords = []
-        last = None
-        for x, y in ring:
-            xy = "%.1f,%.1f" % (x, y)
-            if xy != last:
-                coords.append(xy)
-                last = xy
-        if len(coords) >= 3:
-            parts.append("M" + "L".join(coords) + "Z")
+        for piece in _pieces(ring):
+            coords = []
+            for x, y in piece:
+                xy = "%.1f,%.1f" % (x, y)
+                if not coords or xy != coords[-1]:
+                    coords.append(xy)
+            if len(coords) >= 3:
+                parts.append("M" + "L".join(coords) + "Z")
     return "".join(parts)
 
 
@@ -110,11 +126,12 @@ def classes(counts: dict, steps: int = 5) -> tuple:
     return tuple(bounds)
 
 
-def shade(count: int, bounds: tuple) -> int:
-    """The class (1..len(bounds)) of a count, 0 for no data."""
+def shade(count: int, bounds: tuple, steps: int = 5) -> int:
+    """The shade (1..steps) of a count's class, spread over the scale when there are fewer
+    classes than shades; 0 for no data."""
     if not count:
         return 0
     for i, bound in enumerate(bounds, 1):
         if count <= bound:
-            return i
-    return len(bounds)
+            return math.ceil(i * steps / len(bounds))
+    return steps
