@@ -105,3 +105,29 @@ def test_search_index_rebuild_refills_the_index(app, sysadmin_headers, org, cli)
     result = cli.invoke(ckan_command, ["search-index", "rebuild"])
     assert result.exit_code == 0, result.output
     assert _search(app, q="migrants")["count"] == 3
+
+
+def test_pivot_facets_through_ckans_solr_connection(org):
+    """package_search refuses facet.pivot; the coverage matrix asks through pysolr."""
+    from ckan.lib.search import SearchQueryError, make_connection
+    from ckan.tests import helpers
+
+    from ..factories import dataset
+
+    context = {"ignore_auth": True, "user": factories.Sysadmin()["name"]}
+    for name, countries, gcm in (("aa", ["SEN", "MLI"], ["1", "20"]), ("bb", ["SEN"], ["1"])):
+        helpers.call_action("package_create", context=dict(context),
+                            **dataset(name=name, owner_org=org["id"], countries=countries,
+                                      gcm_objectives=gcm))
+    results = make_connection().search(
+        "*:*", fq="+dataset_type:dataset", rows=0, wt="json",
+        **{"facet": "true", "facet.pivot": "{!key=coverage}gcm_objectives,countries"})
+    assert results.facets["facet_pivot"]["coverage"] == [
+        {"field": "gcm_objectives", "value": "1", "count": 2, "pivot": [
+            {"field": "countries", "value": "SEN", "count": 2},
+            {"field": "countries", "value": "MLI", "count": 1}]},
+        {"field": "gcm_objectives", "value": "20", "count": 1, "pivot": [
+            {"field": "countries", "value": "MLI", "count": 1},
+            {"field": "countries", "value": "SEN", "count": 1}]}]
+    with pytest.raises(SearchQueryError, match="Invalid search parameters.*facet.pivot"):
+        helpers.call_action("package_search", **{"facet.pivot": "gcm_objectives,countries"})

@@ -46,6 +46,8 @@ _UNITS = {
 _FLOOR = (("month", 1), ("day", 1), ("hour", 0), ("minute", 0), ("second", 0),
           ("microsecond", 0))
 _FINER = {"years": 0, "months": 1, "days": 2, "hours": 3, "minutes": 4, "seconds": 5}
+# facet.sort: Solr still reads the legacy true/false
+_FACET_SORTS = {"count": "count", "true": "count", "index": "index", "false": "index"}
 
 
 class Params:
@@ -93,12 +95,20 @@ class FieldList(NamedTuple):
 
 
 class FacetSpec(NamedTuple):
+    """One field's facet: for ``facet.field``, or one level of a pivot."""
     name: str
     path: str  # tantivy field, or JSON path for a dynamic field
     kind: str
-    limit: int
+    limit: int  # negative: no limit
     mincount: int
     sort: str  # "count" or "index"
+    offset: int = 0
+
+
+class PivotSpec(NamedTuple):
+    """One ``facet.pivot``: its response key and a level per field, outermost first."""
+    key: str
+    levels: tuple  # (FacetSpec, ...)
 
 
 class SelectRequest(NamedTuple):
@@ -108,6 +118,7 @@ class SelectRequest(NamedTuple):
     rows: int
     fl: FieldList
     facets: Optional[list]  # [FacetSpec], None without facet=true
+    pivots: tuple = ()  # (PivotSpec, ...)
 
 
 # -- the request ---------------------------------------------------------------------
@@ -130,11 +141,12 @@ def parse_select(core, params: Params) -> SelectRequest:
     sort = parse_sort(core, params.get("sort"))
     if constant_score:
         sort = [k for k in sort if k[0] != "score"] or [("score", True)]
-    facets = None
+    facets, pivots = None, ()
     if (params.get("facet") or "").lower() == "true":
         facets = [_facet(core, name, params) for name in params.getlist("facet.field")]
+        pivots = tuple(_pivot(core, raw, params) for raw in params.getlist("facet.pivot"))
     return SelectRequest(combine(clauses), sort, start, rows, parse_fl(params.get("fl")),
-                         facets)
+                         facets, pivots)
 
 
 def parse_query(core, text: str, def_type: str, params: Params, local: dict = None):
@@ -205,17 +217,35 @@ def parse_fl(fl: Optional[str]) -> FieldList:
                      tuple(n for n in fields if "*" in n))
 
 
-def _facet(core, name: str, params: Params) -> FacetSpec:
+def _facet(core, name: str, params: Params, pivot: bool = False) -> FacetSpec:
+    """A field's facet; per-field ``f.<field>.facet.*`` parameters win, as in Solr."""
     hit = core.doc_builder.resolve(name)
     if hit is None:
-        raise BadRequest("undefined field %s" % name)
+        raise BadRequest('undefined field: "%s"' % name)
     fd, dyn = hit
     if fd.kind == "text" or not fd.indexed:
         raise BadRequest("can not facet on tokenized or unindexed field: %s" % name)
     limit = params.int("facet.limit", 100, field=name)
-    mincount = max(params.int("facet.mincount", 0, field=name), 1)
-    sort = params.field(name, "facet.sort") or ("count" if limit > 0 else "index")
-    return FacetSpec(name, field_path(name, dyn), fd.kind, limit, mincount, sort)
+    offset = max(params.int("facet.offset", 0, field=name), 0)
+    if pivot:  # pivots ignore facet.mincount: Solr reads facet.pivot.mincount, default 1
+        mincount = max(params.int("facet.pivot.mincount", 1, field=name), 0)
+    else:
+        mincount = max(params.int("facet.mincount", 0, field=name), 1)
+    sort = _FACET_SORTS.get((params.field(name, "facet.sort") or "").lower()) or \
+        ("count" if limit > 0 else "index")
+    return FacetSpec(name, field_path(name, dyn), fd.kind, limit, mincount, sort, offset)
+
+
+def _pivot(core, raw: str, params: Params) -> PivotSpec:
+    """``facet.pivot=a,b``, maybe with local params: ``{!key=matrix}a,b``."""
+    qtype, local, value = split_local_params(raw)
+    if local:  # local params are defaults under the request's f.<field>.* ones, as in Solr
+        params = Params(list(params.echo_pairs()) + list(local.items()))
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    if not names:
+        raise BadRequest("Pivot Facet needs at least one field name: %s" % raw)
+    levels = tuple(_facet(core, name, params, pivot=True) for name in names)
+    return PivotSpec(local.get("key", raw if qtype is None else value), levels)
 
 
 def field_path(name: str, dyn) -> str:

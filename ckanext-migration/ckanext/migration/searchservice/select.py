@@ -6,7 +6,8 @@ import json
 
 import tantivy
 
-from .documents import SOURCE_FIELD, from_millis
+from .documents import SOURCE_FIELD
+from .facets import facet_counts
 from .request import SelectRequest
 
 
@@ -22,10 +23,8 @@ def select(core, request: SelectRequest) -> dict:
         response["maxScore"] = max_score
     out = {"response": response}
     if request.facets is not None:
-        out["facet_counts"] = {"facet_queries": {},
-                               "facet_fields": _facets(searcher, request.query,
-                                                       request.facets),
-                               "facet_ranges": {}, "facet_intervals": {}, "facet_heatmaps": {}}
+        out["facet_counts"] = facet_counts(searcher, request.query, request.facets,
+                                           request.pivots)
     return out
 
 
@@ -139,41 +138,3 @@ def _render(core, searcher, addr, score, fl) -> dict:
     if fl.score:
         out["score"] = score
     return out
-
-
-# -- facets --------------------------------------------------------------------------
-def _facets(searcher, query, specs) -> dict:
-    aggs = {}
-    for i, spec in enumerate(specs):
-        size = 65000 if spec.limit < 0 or spec.sort == "index" else spec.limit + 50
-        aggs["f%d" % i] = {"terms": {"field": spec.path, "size": size,
-                                     "segment_size": max(size * 4, 1000),
-                                     "min_doc_count": spec.mincount}}
-    result = searcher.aggregate(query, aggs) if aggs else {}
-    out = {}
-    for i, spec in enumerate(specs):
-        buckets = [(_facet_key(b.get("key_as_string", b["key"]), spec.kind), b["doc_count"])
-                   for b in result.get("f%d" % i, {}).get("buckets", [])]
-        if spec.sort == "index":
-            buckets.sort(key=lambda b: b[0])
-        else:
-            buckets.sort(key=lambda b: (-b[1], b[0]))
-        if spec.limit >= 0:
-            buckets = buckets[:spec.limit]
-        flat = []
-        for value, count in buckets:
-            flat += [value, count]
-        out[spec.name] = flat
-    return out
-
-
-def _facet_key(key, kind) -> str:
-    if kind == "date":
-        return from_millis(int(key))
-    if kind == "boolean":
-        if isinstance(key, str):
-            return key
-        return "true" if key else "false"
-    if kind == "int" and isinstance(key, float):
-        return str(int(key))
-    return str(key)
