@@ -110,8 +110,16 @@ def live_server(with_plugins, migration_db, ckan_config, monkeypatch, make_app):
         model.Session.remove()
 
 
+def _failed_png(request) -> str:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)[:120]
+    return os.path.join(SCREENSHOTS, "failed-%s.png" % name)
+
+
 @pytest.fixture
 def page(browser, live_server, request):
+    failed_png = _failed_png(request)
+    if os.path.exists(failed_png):
+        os.remove(failed_png)  # left by an earlier run: this run decides anew
     context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT,
                                   locale="en-GB", timezone_id="UTC")
     context.set_default_timeout(TIMEOUT_MS)
@@ -128,10 +136,8 @@ def page(browser, live_server, request):
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed and not pg.is_closed():
         os.makedirs(SCREENSHOTS, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)[:120]
         try:
-            pg.screenshot(path=os.path.join(SCREENSHOTS, "failed-%s.png" % name),
-                          full_page=True)
+            pg.screenshot(path=failed_png, full_page=True)
         except Exception:  # noqa: BLE001 - the test's own failure is what matters
             pass
     context.close()

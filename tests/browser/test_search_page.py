@@ -8,8 +8,6 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from ckanext.migration import quality
-
 from .a11y import assert_accessible
 
 TITLES = ".dataset-item .dataset-heading a"
