@@ -215,9 +215,14 @@ def migration_search_sorting() -> list:
     ]
 
 
+def migration_export_max_rows() -> int:
+    import ckan.plugins.toolkit as tk
+    return int(tk.config.get("ckanext.migration.export.max_rows"))
+
+
 def get_helpers() -> dict:
     return {f.__name__: f for f in (
-        migration_overview, migration_world_map, migration_theme,
+        migration_export_max_rows, migration_overview, migration_world_map, migration_theme,
         migration_vocabulary_choices, migration_label, migration_facet_label,
         migration_quality, migration_gcm_title, migration_facet_item_label,
         migration_filled, migration_agent_type_label, migration_technical_fields,
