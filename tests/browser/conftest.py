@@ -68,10 +68,13 @@ def browser():
                     "Run: bash scripts/setup.sh   (or: apt-get install -y chromium)"
                     % CHROMIUM, pytrace=False)
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         pytest.fail("The browser tests need Playwright for Python: "
                     "pip install -e '.[test]' (or bash scripts/setup.sh)", pytrace=False)
+    # expect(...) waits as long as any other step (its own default, 5 s, is short on a
+    # loaded 2-core CI machine)
+    expect.set_options(timeout=TIMEOUT_MS)
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                       args=CHROMIUM_ARGS)
