@@ -162,6 +162,15 @@ def refresh_freshness():
     click.echo("refresh-freshness: %d datasets checked, %d re-indexed" % (seen, changed))
 
 
+@migration.command("check-links")
+def check_links():
+    """Check every resource URL of every active dataset and store the results on it."""
+    from ckanext.migration import linkcheck
+    counts = linkcheck.run(echo=click.echo)
+    click.echo("check-links: checked {checked}, ok {ok}, broken {broken}, skipped {skipped}, "
+               "duration {duration}s".format(**counts))
+
+
 @migration.group("sources")
 def sources():
     """The federated sources registry (ckanext/migration/harvest_registry/sources/*.yaml)."""

@@ -220,6 +220,16 @@ def migration_coverage(context, data_dict):
     }
 
 
+@tk.side_effect_free
+def migration_broken_links(context, data_dict):
+    """Broken resource links by producer, of the datasets the caller may see (public ones
+    for anonymous callers; private ones for their organisations' members and sysadmins)."""
+    tk.check_access("migration_broken_links", context, data_dict)
+    from ckanext.migration import linkcheck
+    return linkcheck.broken_links({"user": context.get("user")})
+
+
 def get_actions() -> dict:
     return {f.__name__: f for f in (migration_overview, migration_country_show,
-                                    migration_objective_show, migration_coverage)}
+                                    migration_objective_show, migration_coverage,
+                                    migration_broken_links)}

@@ -9,4 +9,6 @@ def _public(context, data_dict):
 
 def get_auth_functions() -> dict:
     return {name: _public for name in ("migration_overview", "migration_country_show",
-                                       "migration_objective_show", "migration_coverage")}
+                                       "migration_objective_show", "migration_coverage",
+                                       # results are filtered by what the caller may see
+                                       "migration_broken_links")}
