@@ -29,14 +29,11 @@ class Server:
         self.in_flight = self.most_in_flight = 0
         self.seen = []  # (method, path, Range header)
         self.release = threading.Event()
-        lock = threading.Lock()
-        server = self
+        lock, server = threading.Lock(), self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
+            log_message = staticmethod(lambda *args: None)
 
             def do_HEAD(self):
                 self.handle_any(head=True)
@@ -173,8 +170,18 @@ def test_private_addresses_are_refused_like_harvesting(cli, server, org):
 
 @ALLOW_PRIVATE
 def test_broken_since_persists_and_clears_when_the_link_recovers(cli, server, org):
-    _dataset(org, "flipping", [server.url + "/flip"])
+    before = _dataset(org, "flipping", [server.url + "/flip"])
     _check_links(cli)
+    after = helpers.call_action("package_show", id="flipping")
+    # nothing but the link fields changes (and metadata_modified, as for any update)
+    assert dict(after["resources"][0], metadata_modified=None) == dict(
+        before["resources"][0], metadata_modified=None, **linkcheck.fields(
+            {k: after["resources"][0]["link_" + k] for k in (
+                "status", "http_status", "content_type", "size", "error")},
+            {}, after["resources"][0]["link_checked_at"]))
+    assert dict(after, resources=None, metadata_modified=None) == dict(
+        before, resources=None, metadata_modified=None)
+    assert after["metadata_modified"] > before["metadata_modified"]
     first = _resources("flipping")["flip"]
     assert first["link_status"] == "broken"
     time.sleep(1.1)  # timestamps are to the second

@@ -157,7 +157,7 @@ def run(echo=log.info) -> dict:
         futures = {pool.submit(work, resource): resource for resource in jobs}
         for future in as_completed(futures):
             resource, result = futures[future], future.result()
-            now = dt.datetime.utcnow().isoformat(timespec="seconds")
+            now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
             try:
                 tk.get_action("resource_patch")(dict(context), dict(
                     fields(result, resource, now), id=resource["id"]))
