@@ -17,12 +17,14 @@ from .factories import dataset
 pytestmark = pytest.mark.usefixtures("with_plugins", "migration_db")
 ALLOW_PRIVATE = pytest.mark.ckan_config(
     "ckanext.migration.harvest.allow_private_addresses", True)
+# a public address check_url lets through; the test routes it to the local server (proxy)
+PUBLIC = "93.184.215.14"
 SHORT_TIMEOUT = pytest.mark.ckan_config("ckanext.migration.linkcheck.timeout", 0.5)
 
 
 class Server:
     """Routes: /ok, /missing (404), /error (500), /nohead (HEAD 405, ranged GET 206),
-    /redirect (to /ok), /slow/<s>, /flip (200 or 404 as `flip_ok` says)."""
+    /redirect (to /ok), /tolocal (to 127.0.0.1), /slow/<s>, /flip (200 or 404 as `flip_ok` says)."""
 
     def __init__(self):
         self.flip_ok = False
@@ -73,6 +75,8 @@ class Server:
                                  "Content-Range": "bytes 0-0/1234"}
                 if path[0] == "redirect":
                     return 302, {"Location": "/ok", "Content-Length": "0"}
+                if path[0] == "tolocal":
+                    return 302, {"Location": server.url + "/ok", "Content-Length": "0"}
                 if path[0] == "slow":
                     server.release.wait(float(path[1]))
                     return 200, text
@@ -90,7 +94,9 @@ class Server:
 
 
 @pytest.fixture
-def server():
+def server(monkeypatch):
+    for name in ("http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
     s = Server()
     yield s
     s.stop()
@@ -166,6 +172,18 @@ def test_private_addresses_are_refused_like_harvesting(cli, server, org):
     assert "127.0.0.1 is a private, loopback or link-local address" in res["link_error"]
     assert "allow_private_addresses" in res["link_error"]
     assert server.seen == []
+
+
+def test_a_redirect_to_a_private_address_is_refused(cli, server, org, monkeypatch):
+    monkeypatch.setenv("http_proxy", server.url)  # http://PUBLIC/... reaches the server
+    monkeypatch.setenv("no_proxy", "127.0.0.1")  # the search service and the redirect do not
+    _dataset(org, "proxied", ["http://%s/ok" % PUBLIC, "http://%s/tolocal" % PUBLIC])
+    assert "checked 2, ok 1, broken 1" in _check_links(cli)
+    res = _resources("proxied")
+    assert res["ok"]["link_status"] == "ok"
+    assert res["tolocal"]["link_status"] == "broken"
+    assert "127.0.0.1 is a private, loopback or link-local" in res["tolocal"]["link_error"]
+    assert [p for _m, p, _r in server.seen if "/ok" in p] == ["http://%s/ok" % PUBLIC]
 
 
 @ALLOW_PRIVATE
