@@ -87,11 +87,6 @@ class Server:
         self.url = "http://127.0.0.1:%d" % self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
-    def stop(self):
-        self.release.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
 
 @pytest.fixture
 def server(monkeypatch):
@@ -99,7 +94,8 @@ def server(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     s = Server()
     yield s
-    s.stop()
+    s.release.set()  # slow handlers answer now
+    s.httpd.shutdown(), s.httpd.server_close()
 
 
 @pytest.fixture
