@@ -95,7 +95,7 @@ def check(url: str, conf: dict, limits: HostLimits, session=None) -> dict:
     except requests.Timeout:
         result["error"] = "timed out after %gs" % conf["timeout"]
         return result
-    except requests.RequestException as e:
+    except (requests.RequestException, ValueError) as e:  # ValueError: a malformed URL
         result["error"] = "could not connect: %s" % e.__class__.__name__
         return result
     ok = response.status_code < 400
