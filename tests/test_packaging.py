@@ -49,7 +49,7 @@ def test_wheel_carries_the_package_data(wheel):
     assert not [n for n in names if n.startswith(("harvesters/", "schemas/", "tests/"))]
 
 
-@pytest.mark.usefixtures("migration_db")
+@pytest.mark.usefixtures("with_plugins", "migration_db")
 def test_wheel_install_loads_every_plugin_and_lists_all_sources(installed, request, tmp_path):
     ini = os.path.abspath(request.config.getoption("--ckan-ini"))
     python = str(installed / "bin" / "python")
