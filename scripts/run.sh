@@ -18,6 +18,7 @@ INI="$RUN/ckan.ini"
 SITE_URL="http://$CKAN_HOST:$CKAN_PORT"
 SOLR_URL="http://127.0.0.1:$SEARCH_PORT/solr/ckan"
 CONFIG_CHANGED=0
+CODE_CHANGED=0
 
 # --------------------------------------------------------------------------
 render_config() {
@@ -89,6 +90,7 @@ check_code() {
     if [ -f "$fp_file" ] && [ "$(cat "$fp_file")" != "$fp" ]; then
         log "code changed since the last run: restarting what this checkout started"
         CONFIG_CHANGED=1
+        CODE_CHANGED=1
         stop_pidfile search >/dev/null || true
     fi
     printf '%s\n' "$fp" > "$fp_file"
@@ -150,8 +152,13 @@ load_demo() {
     log "Loading the demo datasets"
     ckan_step "Loading the demo datasets" demo-load migration demo-load
     grep '^demo-load:' "$LOGS/demo-load.log" | sed 's/^/  /' || true
-    # Index whatever the search service lacks (e.g. after .run/search was wiped).
-    ckan_step "Indexing missing datasets" search-index search-index rebuild -o -q
+    if [ "$CODE_CHANGED" = 1 ]; then
+        # the index documents are built by the project's code (computed and derived fields)
+        ckan_step "Re-indexing every dataset (the code changed)" search-index search-index rebuild -q
+    else
+        # whatever the search service lacks (e.g. after .run/search was wiped)
+        ckan_step "Indexing missing datasets" search-index search-index rebuild -o -q
+    fi
 }
 
 start_web() {
