@@ -137,3 +137,9 @@ def test_coverage_bad_filters_are_field_errors(catalogue, params, field, message
     with pytest.raises(helpers.logic.ValidationError) as e:
         helpers.call_action("migration_coverage", **params)
     assert message in " ".join(e.value.error_dict[field])
+
+
+def test_home_search_sorted_by_views_sorts_by_modification_without_tracking(catalogue):
+    result = helpers.call_action("package_search", sort="view_recent desc", rows=5)
+    modified = [d["metadata_modified"] for d in result["results"]]
+    assert modified == sorted(modified, reverse=True) and len(modified) == 5

@@ -4,7 +4,7 @@ import ckan.plugins.toolkit as tk
 
 from ckanext.dcat.interfaces import IDCATRDFHarvester
 
-from ckanext.migration import cli, facets, helpers, indexing, quality, views
+from ckanext.migration import cli, facets, helpers, indexing, overview, quality, views
 from ckanext.migration.harvesting import dcat as dcat_mapping
 from ckanext.migration.logic import action, auth, validators
 
@@ -59,6 +59,9 @@ class MigrationPlugin(p.SingletonPlugin):
     def after_dataset_show(self, context, pkg_dict):
         pkg_dict.update(quality.computed_fields(pkg_dict))
         return pkg_dict
+
+    def before_dataset_search(self, search_params):
+        return overview.drop_untracked_sort(search_params)
 
     def before_dataset_index(self, pkg_dict):
         return indexing.before_index(pkg_dict)

@@ -16,7 +16,7 @@ FACETS = ["countries", "regions", "gcm_objectives", "topics", "producer", "fresh
 FRESHNESS = tuple(quality.FRESHNESS_LABELS)
 # what pages list of each dataset (package_search `fl`): no full dataset dicts at scale
 LISTED = "id,name,title,gcm_objectives,topics,countries,freshness,transparency_score,producer"
-LISTED_ROWS = 500
+LISTED_ROWS = 100
 
 
 def _objectives():
