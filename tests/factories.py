@@ -39,3 +39,17 @@ def dataset(**changes):
     data = copy.deepcopy(FULL)
     data.update(changes)
     return data
+
+
+def create_catalogue(specs, **defaults):
+    """One dataset per spec (FULL with the defaults, then the spec's changes, titled
+    "Dataset <name>") in organization "catalogue", created by a new sysadmin, whose
+    context is returned."""
+    from ckan.tests import factories, helpers
+    user = factories.Sysadmin()
+    context = {"user": user["name"], "ignore_auth": True}
+    org = factories.Organization(name="catalogue")
+    for spec in specs:
+        helpers.call_action("package_create", context=dict(context), **dataset(
+            owner_org=org["id"], title="Dataset " + spec["name"], **dict(defaults, **spec)))
+    return context

@@ -3,18 +3,15 @@ import datetime as dt
 
 import pytest
 
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
 
-from .factories import dataset
+from .factories import create_catalogue
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "migration_db")
 
 
 @pytest.fixture
 def catalogue():
-    user = factories.Sysadmin()
-    context = {"user": user["name"], "ignore_auth": True}
-    org = factories.Organization(name="catalogue")
     specs = [
         dict(name="aa", countries=["SEN", "MLI"], gcm_objectives=["1", "20"],
              topics=["remittances"], creator=[{"name": "World Bank"}],
@@ -30,11 +27,7 @@ def catalogue():
              topics=["remittances"], creator=[{"name": "World Bank"}],
              source_type="survey", sample_size=None, caveats="", caveat_flags=[]),
     ]
-    for spec in specs:
-        helpers.call_action("package_create", context=dict(context),
-                            **dataset(owner_org=org["id"], title="Dataset " + spec["name"],
-                                      **spec))
-    return context
+    return create_catalogue(specs)
 
 
 def search(**params):

@@ -3,9 +3,9 @@ import datetime as dt
 
 import pytest
 
-from ckan.tests import factories, helpers
+from ckan.tests import helpers
 
-from ..factories import dataset
+from ..factories import create_catalogue
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "migration_db")
 
@@ -13,9 +13,6 @@ pytestmark = pytest.mark.usefixtures("with_plugins", "migration_db")
 @pytest.fixture
 def catalogue():
     """Five public datasets and one private one that must change no count."""
-    user = factories.Sysadmin()
-    context = {"user": user["name"], "ignore_auth": True}
-    org = factories.Organization(name="catalogue")
     specs = [
         dict(name="sen-mli", countries=["SEN", "MLI"], gcm_objectives=["1", "20"],
              topics=["remittances"], creator=[{"name": "World Bank"}], frequency="ANNUAL",
@@ -31,12 +28,8 @@ def catalogue():
         dict(name="secret", countries=["SEN", "NER"], gcm_objectives=["1", "7"],
              creator=[{"name": "Ministry"}], private=True),
     ]
-    for spec in specs:
-        spec.setdefault("modified", dt.date.today().isoformat())   # fresh (monthly)
-        helpers.call_action("package_create", context=dict(context),
-                            **dataset(owner_org=org["id"], title="Dataset " + spec["name"],
-                                      **spec))
-    return context
+    # fresh (monthly updates) unless a spec says otherwise
+    return create_catalogue(specs, modified=dt.date.today().isoformat())
 
 
 def test_overview_counts_public_datasets_only(catalogue):
