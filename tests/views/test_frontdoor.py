@@ -90,3 +90,15 @@ def test_coverage_downloads(app):
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     by_iso3 = {r[0]: r for r in sheet.iter_rows(values_only=True)}
     assert by_iso3["SEN"][4] == 1 and by_iso3["MLI"][4] == 0
+
+
+def test_coverage_cell_links_escape_the_filters(app):
+    from ckan.tests import helpers
+    from ckanext.migration.helpers import migration_coverage_rows
+    coverage = helpers.call_action("migration_coverage")
+    with app.flask_app.test_request_context():
+        html = migration_coverage_rows(coverage, "/country/", "/dataset/",
+                                       '&producer="><script>alert(1)</script>')
+    assert "<script>" not in html
+    assert 'href="/dataset/?countries=SEN&amp;gcm_objectives=1&amp;producer=&#34;&gt;' \
+        '&lt;script&gt;' in html
