@@ -43,6 +43,12 @@ setup(
         "sdmx1>=2.20",
         # search results export (XLSX)
         "openpyxl>=3.1",
+        # tabular data into CKAN's DataStore. 2.5.2: the newest release whose requirements
+        # fit CKAN 2.12's pins (2.6.0 asks for urllib3>=2.8, idna>=3.20, certifi>=2026.7.22);
+        # its loader needs tabulator and Unidecode, which its wheel does not declare
+        "ckanext-xloader==2.5.2",
+        "tabulator==1.53.5",
+        "Unidecode>=1.3",
     ],
     extras_require={
         "test": ["ckan[dev]==2.12.0", "responses>=0.25", "pyshacl>=0.26", "beautifulsoup4>=4.12",

@@ -25,6 +25,10 @@ DB_USER=ckan_default
 DB_PASS=pass
 DB_NAME=ckan_migration
 TEST_DB_NAME=ckan_test
+# DataStore (tabular data loaded by ckanext-xloader): its own databases and read-only role
+DS_RO_USER=datastore_default
+DS_DB_NAME=datastore_migration
+TEST_DS_DB_NAME=datastore_test
 
 if [ -t 1 ]; then
     _B=$'\e[1m'; _R=$'\e[31m'; _G=$'\e[32m'; _Y=$'\e[33m'; _N=$'\e[0m'
@@ -231,3 +235,29 @@ port_taken_error() {
 # ckan
 
 ckan_cli() { "$VENV/bin/ckan" "$@"; }
+
+# ---------------------------------------------------------------------------
+# DataStore
+
+# datastore_set_permissions INI DBNAME: grant the DataStore's read-only role what CKAN's
+# `ckan datastore set-permissions` prints for INI, run as the postgres superuser on DBNAME
+# (idempotent).
+datastore_set_permissions() {
+    local ini=$1 db=$2 logf="$LOGS/datastore-permissions.log"
+    if ! "$VENV/bin/ckan" -c "$ini" datastore set-permissions >"$logf.sql" 2>"$logf" </dev/null; then
+        tail_log "$logf"
+        die "ckan datastore set-permissions failed for $ini." "See $logf."
+    fi
+    "$PY" - "$PG_HOST" "$PG_PORT" "$db" "$logf.sql" <<'EOF' >>"$logf" 2>&1 || { tail_log "$logf"; \
+        die "Granting the DataStore read-only role on $db failed." "See $logf."; }
+import sys
+import psycopg2
+host, port, db, path = sys.argv[1:]
+conn = psycopg2.connect(host=host, port=port, user="postgres", dbname=db)
+conn.autocommit = True
+# psql's \\connect line: we are connected to that database already
+script = "".join(line for line in open(path, encoding="utf-8")
+                 if not line.lstrip().startswith("\\"))
+conn.cursor().execute(script)
+EOF
+}

@@ -5,6 +5,8 @@
 #   search service  http://127.0.0.1:8983/solr/ckan   data in .run/search
 #   CKAN            http://127.0.0.1:5000             config .run/ckan.ini
 #   harvest gather + fetch consumers (Redis queue)
+#   background jobs worker (ckanext-xloader loads tabular resources into the DataStore)
+#   link checker, every MIGRATION_LINKCHECK_HOURS hours (default 24; 0 = never)
 #   logs in .run/logs/, pid files in .run/pids/
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -27,6 +29,8 @@ render_config() {
         secret=$(sed -n 's/^SECRET_KEY *= *//p' "$INI" | head -n1)
     fi
     [ -n "$secret" ] || secret=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')
+    local xtoken=NOT_SET
+    [ -s "$RUN/xloader-token" ] && xtoken=$(cat "$RUN/xloader-token")
     mkdir -p "$RUN/storage"
     "$PY" - "$ROOT/config/ckan.ini.tmpl" "$tmp" <<EOF
 import sys
@@ -42,6 +46,9 @@ values = {
     "REDIS_HOST": "$REDIS_HOST",
     "REDIS_PORT": "$REDIS_PORT",
     "REDIS_DB": "0",
+    "DATASTORE_WRITE_URL": "postgresql://$DB_USER:$DB_PASS@$PG_HOST:$PG_PORT/$DS_DB_NAME",
+    "DATASTORE_READ_URL": "postgresql://$DS_RO_USER:$DB_PASS@$PG_HOST:$PG_PORT/$DS_DB_NAME",
+    "XLOADER_TOKEN": "$xtoken",
 }
 def render(line):
     if line.lstrip().startswith("#"):   # the header documents the placeholders
@@ -120,6 +127,26 @@ init_database() {
     ckan_step "Activity migrations" db-upgrade-activity db upgrade -p activity
     ckan_step "Harvest migrations" db-upgrade-harvest db upgrade -p harvest
     ok "database $DB_NAME is at the latest version"
+    datastore_set_permissions "$INI" "$DS_DB_NAME"
+    ok "DataStore database $DS_DB_NAME ready (read-only role $DS_RO_USER)"
+}
+
+# ensure_xloader_token: the xloader worker acts through the API as the sysadmin; its token
+# is made once, kept in .run/xloader-token and written into the config.
+ensure_xloader_token() {
+    local tfile="$RUN/xloader-token" out
+    if [ -s "$tfile" ] && grep -q "^ckanext.xloader.api_token = $(cat "$tfile")\$" "$INI"; then
+        ok "xloader API token configured"
+        return
+    fi
+    if ! out=$(ckan user token add "$ADMIN_USER" xloader 2>>"$LOGS/admin.log" </dev/null); then
+        tail_log "$LOGS/admin.log"
+        die "Creating the xloader API token failed: ckan user token add $ADMIN_USER xloader"
+    fi
+    (umask 077; printf '%s\n' "$out" | awk 'NF {t=$1} END {print t}' >"$tfile")
+    render_config
+    CONFIG_CHANGED=1
+    ok "xloader API token created (kept in .run/xloader-token)"
 }
 
 ADMIN_USER="admin"
@@ -220,10 +247,55 @@ start_consumer() {
     ok "harvest $kind consumer started (pid $(pid_of "$PIDS/$name.pid"))"
 }
 
+# start_worker: CKAN's background jobs worker (xloader's DataStore loads run there).
+start_worker() {
+    local name=jobs-worker logf="$LOGS/jobs-worker.log"
+    if pid_alive "$PIDS/$name.pid"; then
+        if [ "$CONFIG_CHANGED" = 1 ]; then
+            stop_pidfile "$name" || true
+        else
+            ok "jobs worker already running (pid $(pid_of "$PIDS/$name.pid"))"
+            return
+        fi
+    fi
+    : >"$logf"
+    start_bg "$name" "$logf" "$VENV/bin/ckan" -c "$INI" jobs worker
+    sleep 3
+    if ! pid_alive "$PIDS/$name.pid"; then
+        tail_log "$logf"
+        die "The background jobs worker exited right after start." "See $logf."
+    fi
+    ok "jobs worker started (pid $(pid_of "$PIDS/$name.pid"))"
+}
+
+# start_linkcheck: `ckan migration check-links` now and then every
+# MIGRATION_LINKCHECK_HOURS hours (0 turns the schedule off).
+start_linkcheck() {
+    local name=linkcheck logf="$LOGS/linkcheck.log" hours=${MIGRATION_LINKCHECK_HOURS:-24}
+    if pid_alive "$PIDS/$name.pid"; then
+        if [ "$CONFIG_CHANGED" = 1 ]; then
+            stop_pidfile "$name" || true
+        else
+            ok "link checker schedule already running (pid $(pid_of "$PIDS/$name.pid"))"
+            return
+        fi
+    fi
+    if [ "$hours" = 0 ]; then
+        ok "link checker schedule off (MIGRATION_LINKCHECK_HOURS=0)"
+        return
+    fi
+    : >"$logf"
+    start_bg "$name" "$logf" bash -c "while true; do
+        '$VENV/bin/ckan' -c '$INI' migration check-links || echo 'check-links failed'
+        sleep \$(( $hours * 3600 )); done"
+    ok "link checker scheduled every $hours h (pid $(pid_of "$PIDS/$name.pid"))"
+}
+
 summary() {
-    local spid wpid gpid fpid
+    local spid wpid gpid fpid jpid lpid
     spid=$(pid_of "$PIDS/search.pid"); wpid=$(pid_of "$PIDS/web.pid")
     gpid=$(pid_of "$PIDS/harvest-gather.pid"); fpid=$(pid_of "$PIDS/harvest-fetch.pid")
+    jpid=$(pid_of "$PIDS/jobs-worker.pid"); lpid=$(pid_of "$PIDS/linkcheck.pid")
     local pgdesc="system (shared)" rddesc="system (shared)"
     pid_alive "$PIDS/postgres.pid" && pgdesc="project-owned, pid $(pid_of "$PIDS/postgres.pid"), data .run/postgres"
     pid_alive "$PIDS/redis.pid" && rddesc="project-owned, pid $(pid_of "$PIDS/redis.pid")"
@@ -235,7 +307,10 @@ summary() {
     printf '  %-16s %-38s %-8s %s\n' "search service" "$SOLR_URL" "${spid:--}" ".run/logs/search.log"
     printf '  %-16s %-38s %-8s %s\n' "harvest gather" "redis queue" "${gpid:--}" ".run/logs/harvest-gather.log"
     printf '  %-16s %-38s %-8s %s\n' "harvest fetch" "redis queue" "${fpid:--}" ".run/logs/harvest-fetch.log"
+    printf '  %-16s %-38s %-8s %s\n' "jobs worker" "redis queue (xloader -> DataStore)" "${jpid:--}" ".run/logs/jobs-worker.log"
+    printf '  %-16s %-38s %-8s %s\n' "link checker" "every ${MIGRATION_LINKCHECK_HOURS:-24} h" "${lpid:--}" ".run/logs/linkcheck.log"
     printf '  %-16s %-38s %s\n' "PostgreSQL" "$PG_HOST:$PG_PORT/$DB_NAME" "$pgdesc"
+    printf '  %-16s %-38s %s\n' "DataStore" "$PG_HOST:$PG_PORT/$DS_DB_NAME" "read-only role $DS_RO_USER"
     printf '  %-16s %-38s %s\n' "Redis" "$REDIS_HOST:$REDIS_PORT/0" "$rddesc"
     echo
     printf '  config:     %s\n' "$INI"
@@ -249,8 +324,11 @@ check_code
 start_search_service
 init_database
 ensure_admin
-load_demo
+ensure_xloader_token
 start_web
+start_worker
+load_demo
 start_consumer gather
 start_consumer fetch
+start_linkcheck
 summary

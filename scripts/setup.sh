@@ -3,7 +3,9 @@
 #   * .venv with the project installed (re-installed only when setup.py changed)
 #   * PostgreSQL on 127.0.0.1:5432 (the running one, or a project-owned cluster
 #     under .run/postgres) with role ckan_default and databases
-#     ckan_migration + ckan_test
+#     ckan_migration + ckan_test, and the DataStore's read-only role datastore_default
+#     with databases datastore_migration + datastore_test (owned by ckan_default;
+#     run.sh / test.sh grant the read-only role with `ckan datastore set-permissions`)
 #   * Redis on 127.0.0.1:6379 (the running one, or redis-server under .run)
 #   * Chromium at /usr/bin/chromium for the browser tests (Debian's package; Playwright
 #     drives it: Playwright's own browser download is never used)
@@ -129,7 +131,8 @@ setup_postgres() {
         start_project_postgres
     fi
     # Role + databases, idempotently, as the 'postgres' superuser (trust auth).
-    "$PY" - "$PG_HOST" "$PG_PORT" "$DB_USER" "$DB_PASS" "$DB_NAME" "$TEST_DB_NAME" <<'EOF' \
+    "$PY" - "$PG_HOST" "$PG_PORT" "$DB_USER" "$DB_PASS" "$DS_RO_USER" "$DB_NAME" "$TEST_DB_NAME" \
+        "$DS_DB_NAME" "$TEST_DS_DB_NAME" <<'EOF' \
         || die "Could not create the role/databases in PostgreSQL on $PG_HOST:$PG_PORT." \
                "The scripts connect as superuser 'postgres' without a password (trust auth)." \
                "Allow that in pg_hba.conf, or create role ckan_default (password 'pass') and" \
@@ -137,7 +140,7 @@ setup_postgres() {
 import sys
 import psycopg2
 from psycopg2 import sql
-host, port, user, password, *dbs = sys.argv[1:]
+host, port, user, password, ro_user, *dbs = sys.argv[1:]
 try:
     conn = psycopg2.connect(host=host, port=port, user="postgres", dbname="postgres")
 except psycopg2.OperationalError as e:
@@ -149,6 +152,11 @@ cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (user,))
 if cur.fetchone() is None:
     cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(user)), (password,))
     print(f"  created role {user}")
+cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (ro_user,))
+if cur.fetchone() is None:
+    # the DataStore's read-only role (datastore_search_sql and read_url)
+    cur.execute(sql.SQL("CREATE ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(ro_user)), (password,))
+    print(f"  created role {ro_user}")
 for db in dbs:
     cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (db,))
     if cur.fetchone() is None:
@@ -156,7 +164,7 @@ for db in dbs:
             sql.Identifier(db), sql.Identifier(user)))
         print(f"  created database {db}")
 EOF
-    ok "role $DB_USER and databases $DB_NAME, $TEST_DB_NAME exist"
+    ok "roles $DB_USER, $DS_RO_USER and databases $DB_NAME, $TEST_DB_NAME, $DS_DB_NAME, $TEST_DS_DB_NAME exist"
 }
 
 # --------------------------------------------------------------------------

@@ -27,6 +27,8 @@ stop_one() {
     fi
 }
 
+stop_one linkcheck "link checker schedule"
+stop_one jobs-worker "background jobs worker"
 stop_one harvest-fetch "harvest fetch consumer"
 stop_one harvest-gather "harvest gather consumer"
 stop_one web "CKAN web"

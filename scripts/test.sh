@@ -71,7 +71,8 @@ for args in "db init" "db upgrade -p activity" "db upgrade -p harvest"; do
             "See $dblog."
     fi
 done
-ok "test database ready"
+datastore_set_permissions "$TEST_INI" "$TEST_DS_DB_NAME"
+ok "test database ready (and DataStore database $TEST_DS_DB_NAME)"
 
 # --------------------------------------------------------------------------
 # pytest runs

@@ -2,7 +2,7 @@
 
 Fixtures:
 
-``live_server``
+``live_server`` (tests/conftest.py)
     CKAN's WSGI app (``make_app`` with the test config of this pytest run, plugins loaded,
     clean database and search index) served by werkzeug on 127.0.0.1 and a free port, in a
     background thread, against the real PostgreSQL, Redis and search service.
@@ -27,11 +27,8 @@ Fixtures:
 """
 from __future__ import annotations
 
-import logging
 import os
 import re
-import socket
-import threading
 
 import pytest
 
@@ -44,20 +41,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SCREENSHOTS = os.path.join(REPO_ROOT, ".run", "test", "screenshots")
 VIEWPORT = {"width": 1280, "height": 900}
 TIMEOUT_MS = 20_000
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    def __init__(self, url: str):
-        self.url = url
-
-    def url_for(self, path: str) -> str:
-        return self.url + (path if path.startswith("/") else "/" + path)
 
 
 @pytest.fixture(scope="session")
@@ -80,37 +63,6 @@ def browser():
                                       args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
-
-
-@pytest.fixture
-def live_server(with_plugins, migration_db, ckan_config, monkeypatch, make_app):
-    """The test app served over HTTP from a background thread (see the module doc)."""
-    from werkzeug.serving import make_server
-    from ckan import model
-
-    port = _free_port()
-    url = "http://127.0.0.1:%d" % port
-    monkeypatch.setitem(ckan_config, "ckan.site_url", url)
-    # test.ini's cookie domain (test.ckan.net) would make the browser drop every cookie
-    monkeypatch.setitem(ckan_config, "SESSION_COOKIE_DOMAIN", None)
-    monkeypatch.setitem(ckan_config, "REMEMBER_COOKIE_DOMAIN", None)
-    wsgi_app = make_app().app
-    # one line per request (and asset) would bury the test output
-    monkeypatch.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)
-    server = make_server("127.0.0.1", port, wsgi_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="ckan-live-server",
-                              daemon=True)
-    thread.start()
-    # whatever the test thread read so far must not keep a transaction open while the
-    # server's threads work
-    model.Session.commit()
-    try:
-        yield LiveServer(url)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-        model.Session.remove()
 
 
 def _failed_png(request) -> str:
