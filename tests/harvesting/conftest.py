@@ -46,3 +46,17 @@ class Harvest:
                     .filter(HarvestObject.harvest_job_id == job.id)]
         return {s: statuses.count(s) for s in set(statuses)}
 
+
+
+def raw_data_resources(pkg: dict) -> list:
+    """The raw-data resources of a dataset, after asserting they come first."""
+    flags = [r.get("raw_data") == "true" for r in pkg["resources"]]
+    assert flags and flags[0], "no raw-data resource first in %s" % pkg["name"]
+    assert flags == sorted(flags, reverse=True), "raw data not listed first: %r" % flags
+    return [r for r in pkg["resources"] if r.get("raw_data") == "true"]
+
+
+def query_of(url: str) -> dict:
+    """The query parameters of a URL, one value each."""
+    from urllib.parse import parse_qsl, urlsplit
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))

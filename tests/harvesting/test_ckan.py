@@ -8,7 +8,7 @@ from ckan.tests import helpers
 
 from ckanext.migration.harvesting.ckan import _hdx_period
 
-from .conftest import Harvest, fixture_bytes
+from .conftest import Harvest, fixture_bytes, raw_data_resources
 
 HDX = "https://data.humdata.org"
 SEARCH = HDX + "/api/3/action/package_search"
@@ -60,6 +60,7 @@ def test_hdx_records_are_mapped(http_replay, hdx_datasets):
     assert "forced_displacement" in unhcr["topics"] and "2" in unhcr["gcm_objectives"]
     assert unhcr["source_type"] == "administrative_records"
     assert len(unhcr["resources"]) == 5
+    assert [r["format"] for r in raw_data_resources(unhcr)] == ["CSV"] * 5
     dtm = helpers.call_action("package_show", id="hdx-global-iom-dtm-from-api")
     assert "internal_displacement" in dtm["topics"]
     # the query sent to HDX carries the configured filter

@@ -4,7 +4,7 @@ import pytest
 from ckan import plugins as p
 from ckan.tests import helpers
 
-from .conftest import Harvest, fixture_bytes
+from .conftest import Harvest, fixture_bytes, raw_data_resources
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "harvest_db")
 
@@ -44,6 +44,18 @@ def test_german_dataset(http_replay):
     h, job = harvest(http_replay, "dataset_opendata-hro_govdata_dcatde.rdf",
                      "application/rdf+xml", "https://opendata-hro.de/catalog.rdf")
     assert h.report(job) == {"added": 1}, h.errors(job)
+
+
+def test_data_distributions_are_raw_data_listed_first(http_replay):
+    h, job = harvest(http_replay, "dataset_opendata-hro_govdata_dcatde.rdf",
+                     "application/rdf+xml", "https://opendata-hro.de/catalog.rdf")
+    assert h.report(job) == {"added": 1}, h.errors(job)
+    pkg = helpers.call_action("package_search", q="*:*")["results"][0]
+    formats = [r["format"].rsplit("/", 1)[-1].upper() for r in raw_data_resources(pkg)]
+    # the files (GeoJSON, XLSX, CSV) are the data; the map services (WMS, WFS) and GML
+    # are not flagged
+    assert sorted(formats) == ["CSV", "GEOJSON", "XLSX"]
+    assert {r["raw_data"] for r in pkg["resources"][3:]} == {"false"}
 
 
 def test_not_rdf_is_a_clear_job_error(http_replay):

@@ -8,7 +8,7 @@ from ckan import plugins as p
 
 from ckanext.migration.harvesting.eurostat import parse_toc
 
-from .conftest import Harvest, fixture_bytes
+from .conftest import Harvest, fixture_bytes, query_of, raw_data_resources
 
 TOC_URL = "https://ec.europa.eu/eurostat/api/dissemination/catalogue/toc/txt?lang=en"
 CONFIG = {"code_prefixes": ["migr_asyappctza", "migr_eipre", "migr_resfirst"],
@@ -63,12 +63,30 @@ def test_harvest_maps_real_toc_records(toc, harvester, http_replay):
     assert "forced_displacement" in pkg["topics"] and "2" in pkg["gcm_objectives"]
     assert pkg["license_id"] == "cc-by"
     assert [r["format"] for r in pkg["resources"]] == ["CSV", "TSV", "SDMX"]
-    assert "migr_asyappctza?format=SDMX-CSV" in pkg["resources"][0]["url"]
     eipre = _show("eurostat-migr_eipre")
     assert "irregular_migration" in eipre["topics"] and "11" in eipre["gcm_objectives"]
     # searchable through the real index
     found = helpers.call_action("package_search", fq="gcm_objectives:2")
     assert "eurostat-migr_asyappctza" in [r["name"] for r in found["results"]]
+
+
+@pytest.mark.usefixtures("with_plugins", "harvest_db")
+def test_raw_data_is_the_sdmx_csv_with_labels_first(toc, harvester, http_replay):
+    http_replay.add('GET', TOC_URL, body=toc)
+    Harvest(harvester, TOC_URL, CONFIG).run()
+    raw = raw_data_resources(_show("eurostat-migr_asyappctza"))
+    assert [r["format"] for r in raw] == ["CSV", "TSV"]
+    csv = raw[0]
+    # the SDMX 3.0 data query the recording data_MIGR_ASYAPPCTZA_sdmxcsv2_labels.csv
+    # answers: every series of the dataflow, codes and labels
+    assert csv["url"].split("?")[0] == (
+        "https://ec.europa.eu/eurostat/api/dissemination/sdmx/3.0/data/dataflow/ESTAT/"
+        "migr_asyappctza/1.0")
+    assert query_of(csv["url"]) == {"format": "csvdata", "formatVersion": "2.0",
+                                    "labels": "both", "lang": "en", "compress": "false"}
+    assert csv["mimetype"] == "application/vnd.sdmx.data+csv;version=2.0.0"
+    assert "SDMX-CSV" in csv["name"]
+    assert query_of(raw[1]["url"]) == {"format": "TSV", "compressed": "false"}
 
 
 @pytest.mark.usefixtures("with_plugins", "harvest_db")

@@ -12,7 +12,7 @@ from ckanext.harvest.model import HarvestGatherError
 
 from ckanext.migration.harvesting.iom import summarise_admin0, summarise_incidents
 
-from .conftest import Harvest, fixture_bytes
+from .conftest import Harvest, fixture_bytes, raw_data_resources
 
 DTM = "https://dtmapi.iom.int/v3"
 DTM_CONFIG = {"api_key": "test-key", "countries": ["TCD", "NGA"]}
@@ -99,6 +99,8 @@ def test_dtm_harvest_maps_countries(dtm_harvester, dtm):
     assert pkg["frequency"].endswith("/frequency/IRREG")
     assert [r["url"] for r in pkg["resources"]][0] == \
         DTM + "/displacement/admin0?Admin0Pcode=TCD"
+    # the DTM API answers JSON only: that is the raw data
+    assert [r["format"] for r in raw_data_resources(pkg)] == ["JSON"] * 3
     nga = _show("iom-dtm-nga")
     assert nga["title"].endswith("— Nigeria") and nga["countries"] == ["NGA"]
     assert "North Central and North West (active)" in nga["notes"]
@@ -230,6 +232,7 @@ def test_mmp_harvest_maps_years(mmp_harvester, mmp):
     assert pkg["caveat_flags"] == ["partial_geographic_coverage"]
     assert pkg["unit_of_observation"] == "deaths_and_disappearances"
     assert pkg["resources"][0]["url"] == MMP + "/global-figures/2014/json"
+    assert [r["format"] for r in raw_data_resources(pkg)] == ["JSON"]
     assert _show("iom-missing-migrants-project-missing-migrants-2015")["countries"]
 
 

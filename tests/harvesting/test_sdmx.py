@@ -17,7 +17,7 @@ from ckanext.migration.harvesting.sdmx import (
     SDMXHarvester, _frequency, describe_structure, parse_json_dataflows,
     parse_structure)
 
-from .conftest import Harvest, fixture_bytes
+from .conftest import Harvest, fixture_bytes, query_of, raw_data_resources
 
 ESTAT = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1"
 LFSA_FLOW = ESTAT + "/dataflow/ESTAT/LFSA_EGAI2D/latest"
@@ -160,7 +160,12 @@ def test_harvest_eurostat_dataflows(harvester, estat):
     assert pkg["license_id"] == "cc-by"
     assert [(r["format"], r["raw_data"]) for r in pkg["resources"]] == [
         ("CSV", "true"), ("SDMX", "false")]
-    assert pkg["resources"][0]["url"] == ESTAT + "/data/LFSA_EGAI2D?format=SDMX-CSV"
+    csv = raw_data_resources(pkg)[0]
+    # Eurostat's SDMX-CSV with labels, from its SDMX 3.0 API beside the 2.1 one
+    assert csv["url"] == ("https://ec.europa.eu/eurostat/api/dissemination/sdmx/3.0/data/"
+                          "dataflow/ESTAT/LFSA_EGAI2D/1.0?format=csvdata&formatVersion=2.0"
+                          "&labels=both&lang=en&compress=false")
+    assert csv["mimetype"].startswith("application/vnd.sdmx.data+csv")
 
     gov = _show(GOV)
     assert gov["frequency"].endswith("/frequency/QUARTERLY")
@@ -192,8 +197,24 @@ def test_harvest_unicef_dataflow(harvester, http_replay):
     pkg = _show("unicef-sdmx-unicef-global_dataflow")
     assert pkg["title"] == "Cross-sector indicators" and pkg["countries"] == ["AFG"]
     assert pkg["creator"][0]["name"] == "UN Children's Fund"
-    assert pkg["resources"][0]["url"] == (UNICEF + "/data/UNICEF,GLOBAL_DATAFLOW,1.0/all"
-                                          "?format=csvfilewithlabels")
+    csv = raw_data_resources(pkg)[0]
+    assert csv["format"] == "CSV"
+    assert csv["url"].split("?")[0] == UNICEF + "/data/UNICEF,GLOBAL_DATAFLOW,1.0/all"
+    assert query_of(csv["url"]) == {"format": "csv", "labels": "both"}
+
+
+@pytest.mark.parametrize("provider,base,query", [
+    ("OECD", "https://sdmx.oecd.org/public/rest",
+     {"dimensionAtObservation": "AllDimensions", "format": "csvfilewithlabels"}),
+    ("ILO", "https://sdmx.ilo.org/rest", {"format": "csv"}),
+    ("UNICEF", UNICEF, {"format": "csv", "labels": "both"}),
+    ("UNSD", "https://data.un.org/ws/rest", {"format": "csv"}),
+])
+def test_raw_data_url_of_each_provider(provider, base, query):
+    res = harvester_module.data_resource(provider, base, "AG", "DF_X", "1.2")
+    assert res["url"].split("?")[0] == base + "/data/AG,DF_X,1.2/all"
+    assert query_of(res["url"]) == query
+    assert (res["format"], res["raw_data"]) == ("CSV", "true")
 
 
 @pytest.mark.usefixtures("with_plugins", "harvest_db")

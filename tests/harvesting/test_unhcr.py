@@ -16,7 +16,7 @@ from ckanext.harvest.model import HarvestGatherError
 
 from ckanext.migration.harvesting.unhcr import ODP_API, parse_page, summarise
 
-from .conftest import Harvest, fixture_bytes
+from .conftest import Harvest, query_of, raw_data_resources, fixture_bytes
 
 BASE = "https://api.unhcr.org/population/v1/"
 CONFIG = {"tables": ["population", "asylum-applications"],
@@ -97,8 +97,12 @@ def test_harvest_maps_tables(harvester, api):
     assert {"2", "4"} <= set(pkg["gcm_objectives"])   # refugees; statelessness
     assert pkg["population_covered"][:2] == ["refugees", "asylum_seekers"]
     assert pkg["unit_of_observation"] == "stocks"
-    assert [r["format"] for r in pkg["resources"]] == ["JSON"]
-    assert pkg["resources"][0]["url"].startswith(BASE + "population/?coa_all=true")
+    csv, api_json = raw_data_resources(pkg)
+    assert (csv["format"], csv["mimetype"], api_json["format"]) == ("CSV", "text/csv", "JSON")
+    assert csv["url"].split("?")[0] == api_json["url"].split("?")[0] == BASE + "population/"
+    assert query_of(csv["url"]) == {"coa_all": "true", "cf_type": "ISO", "yearFrom": "2022",
+                                    "yearTo": "2023", "download": "true"}
+    assert "download" not in query_of(api_json["url"])
 
     apps = _show("unhcr-refugee-data-finder-asylum-applications")
     assert apps["countries"] == ["AFG", "DEU", "SYR"]

@@ -14,7 +14,7 @@ from ckanext.harvest.model import HarvestGatherError
 
 from ckanext.migration.harvesting.worldbank import parse_envelope, summarise
 
-from .conftest import Harvest, fixture_bytes
+from .conftest import Harvest, raw_data_resources, fixture_bytes
 
 BASE = "https://api.worldbank.org/v2"
 CONFIG = {"indicators": ["SM.POP.TOTL", "BX.TRF.PWKR.CD.DT"],
@@ -95,12 +95,16 @@ def test_harvest_maps_indicators(harvester, api):
     assert "environmental_migration" not in pkg["topics"]
     assert pkg["population_covered"] == ["international_migrants"]
     assert pkg["license_id"] == "cc-by"
-    resources = {r["format"]: r for r in pkg["resources"]}
-    assert resources["CSV"]["url"] == ("https://api.worldbank.org/v2/en/indicator/"
-                                       "SM.POP.TOTL?downloadformat=csv")
-    assert resources["CSV"]["raw_data"] == "true"
-    assert resources["XLSX"]["url"].endswith("SM.POP.TOTL?downloadformat=excel")
-    assert resources["JSON"]["url"].startswith(_data_url("SM.POP.TOTL") + "?format=json")
+    raw = raw_data_resources(pkg)
+    # the bulk downloads as they are: an .xls workbook and a ZIP of CSV files
+    assert [(r["format"], r["mimetype"]) for r in raw[:2]] == [
+        ("XLS", "application/vnd.ms-excel"), ("ZIP", "application/zip")]
+    assert raw[0]["url"] == ("https://api.worldbank.org/v2/en/indicator/"
+                             "SM.POP.TOTL?downloadformat=excel")
+    assert raw[1]["url"] == ("https://api.worldbank.org/v2/en/indicator/"
+                             "SM.POP.TOTL?downloadformat=csv")
+    assert raw[2]["format"] == "JSON"
+    assert raw[2]["url"].startswith(_data_url("SM.POP.TOTL") + "?format=json")
 
     remit = _show("world-bank-wdi-bx-trf-pwkr-cd-dt")
     assert remit["countries"] == ["MEX", "PHL"]

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from ckanext.migration.harvesting import http
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
-from ckanext.migration.harvesting.mapping import SourceRecord
+from ckanext.migration.harvesting.mapping import RAW_FORMATS, SourceRecord
 
 PAGE_SIZE = 100
 MAX_PAGES = 200
@@ -100,7 +100,7 @@ class CKANPortalHarvester(MigrationHarvester):
                         "format": (r.get("format") or "").upper(),
                         "description": r.get("description") or "",
                         "raw_data": "true" if (r.get("format") or "").upper() in
-                        ("CSV", "XLSX", "XLS", "JSON", "GEOJSON", "ZIP") else "false"}
+                        RAW_FORMATS else "false"}
                        for r in payload.get("resources") or [] if r.get("url")],
             extra=extra,
         )

@@ -33,6 +33,13 @@ def enrich(dataset_dict: dict, harvest_object) -> dict:
     if not dataset_dict.get("notes"):
         # e.g. a description only in other languages than the catalogue's
         dataset_dict["notes"] = dataset_dict.get("title") or ""
+    # DCAT-AP has no "raw data" flag: a distribution in a data format is the raw data
+    for resource in dataset_dict.get("resources") or []:
+        if resource.get("raw_data") in (None, ""):
+            fmt = str(resource.get("format") or "").rsplit("/", 1)[-1].upper()
+            resource["raw_data"] = "true" if fmt in mapping.RAW_FORMATS else "false"
+    if dataset_dict.get("resources"):
+        dataset_dict["resources"] = mapping.raw_data_first(dataset_dict["resources"])
     frequencies = vocab.get_vocabulary("frequencies")
     frequency = dataset_dict.get("frequency")
     if frequency and not (frequencies.get(frequency) or frequencies.by_uri(frequency)):

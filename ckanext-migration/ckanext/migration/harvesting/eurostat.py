@@ -12,11 +12,16 @@ from ckanext.migration.harvesting.mapping import SourceRecord
 
 DEFAULT_PREFIXES = ("migr_",)
 PAGE = "https://ec.europa.eu/eurostat/databrowser/view/{code}/default/table?lang=en"
-SDMX_CSV = ("https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/{code}"
-            "?format=SDMX-CSV")
-TSV = ("https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/{code}"
+API = "https://ec.europa.eu/eurostat/api/dissemination"
+# the SDMX 3.0 API's SDMX-CSV 2.0 with a label column beside each code column
+# ("geo,Geopolitical entity (reporting),..."): readable as it is, still machine-joinable;
+# what the data browser's "SDMX-CSV, codes and labels" download is
+SDMX_CSV = ("{api}/sdmx/3.0/data/dataflow/{agency}/{code}/{version}"
+            "?format=csvdata&formatVersion=2.0&labels=both&lang=en&compress=false")
+SDMX_CSV_MIMETYPE = "application/vnd.sdmx.data+csv;version=2.0.0"
+TSV = (API + "/sdmx/2.1/data/{code}"
        "?format=TSV&compressed=false")
-STRUCTURE = ("https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/dataflow/ESTAT/"
+STRUCTURE = (API + "/sdmx/2.1/dataflow/ESTAT/"
              "{code}/latest?references=descendants")
 COLUMNS = ("title", "code", "type", "last_update", "structure_change", "data_start",
            "data_end", "values")
@@ -38,6 +43,21 @@ def parse_toc(text: str, prefixes=DEFAULT_PREFIXES) -> dict:
             continue
         out.setdefault(entry["code"], entry)
     return out
+
+
+def sdmx_csv_resource(code: str, api: str = API, agency: str = "ESTAT",
+                      version: str = "1.0") -> dict:
+    """The raw-data resource of a Eurostat dataset: SDMX-CSV with labels, the whole
+    dataset (no key: every series), uncompressed."""
+    # Eurostat's dataflows are not versioned: 1.0 is the latest
+    version = "1.0" if version in ("", "latest") else version
+    return {"url": SDMX_CSV.format(api=api.rstrip("/"), agency=agency, code=code,
+                                   version=version),
+            "name": "%s (SDMX-CSV with labels)" % code, "format": "CSV",
+            "mimetype": SDMX_CSV_MIMETYPE, "raw_data": "true",
+            "description": "The whole dataset from Eurostat's SDMX 3.0 API in SDMX-CSV "
+                           "2.0: one observation a line, each code column followed by "
+                           "its English label."}
 
 
 def _date(ddmmyyyy: str) -> str:
@@ -74,8 +94,7 @@ class EurostatHarvester(MigrationHarvester):
             modified=_date(payload.get("last_update")),
             keywords=["eurostat"],
             resources=[
-                {"url": SDMX_CSV.format(code=code), "name": "%s (SDMX-CSV)" % code,
-                 "format": "CSV", "raw_data": "true"},
+                sdmx_csv_resource(code),
                 {"url": TSV.format(code=code), "name": "%s (TSV)" % code,
                  "format": "TSV", "raw_data": "true"},
                 {"url": STRUCTURE.format(code=code), "name": "SDMX structure",

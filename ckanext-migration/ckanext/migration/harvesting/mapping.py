@@ -80,6 +80,16 @@ def merge(*lists) -> list:
     return out
 
 
+# formats of a resource that is the data itself (not a page, report or API description)
+RAW_FORMATS = {"CSV", "TSV", "XLSX", "XLS", "ODS", "JSON", "GEOJSON", "ZIP", "SDMX-CSV",
+               "PARQUET"}
+
+
+def raw_data_first(resources: list) -> list:
+    """Resources with the raw-data ones first, each group in its given order."""
+    return sorted(resources, key=lambda r: str(r.get("raw_data") or "").lower() != "true")
+
+
 def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
     """A package dict on the migration schema from a harvested record."""
     defaults = defaults or {}
@@ -101,7 +111,7 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
         "gcm_objectives": objectives,
         "countries": countries,
         "tag_string": ",".join(tags),
-        "resources": [dict(r) for r in record.resources if r.get("url")],
+        "resources": raw_data_first([dict(r) for r in record.resources if r.get("url")]),
     }
     producer = record.producer or defaults.get("producer")
     if producer:

@@ -14,7 +14,7 @@ import re
 
 import sdmx
 
-from ckanext.migration.harvesting import http, periods
+from ckanext.migration.harvesting import eurostat, http, periods
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -41,7 +41,6 @@ DISAGGREGATION = {
     "WEALTH_QUINTILE": "income", "QUANTILE": "income", "INCOME": "income",
     "REASON": "reason_for_migration",
 }
-# SDMX FREQ codes -> EU frequency codes, most frequent first
 ESTAT_PAGE = "https://ec.europa.eu/eurostat/databrowser/view/{id}/default/table?lang=en"
 
 
@@ -166,6 +165,36 @@ def describe_structure(message, structure_id: str | None = None) -> dict:
             "disaggregation": disaggregation, "frequencies": sorted(set(frequencies))}
 
 
+# The query string of each provider's documented CSV download of a whole dataflow
+# (``{base}/data/{agency},{flow},{version}/all?...``). A URL cannot send SDMX's Accept
+# header, so each service's own ``format`` parameter: the .Stat Suite (OECD) names
+# "csvfilewithlabels" (SDMX-CSV 1.0, a label beside each code) and wants every dimension
+# at observation level for one observation a line; UNICEF's registry (FMR) takes
+# "csv" with labels=both; ILOSTAT's NSI web service "csv" (codes only).
+CSV_QUERY = {
+    "OECD": ("dimensionAtObservation=AllDimensions&format=csvfilewithlabels",
+             "SDMX-CSV 1.0 with labels"),
+    "UNICEF": ("format=csv&labels=both", "SDMX-CSV with labels"),
+    "ILO": ("format=csv", "SDMX-CSV"),
+}
+DEFAULT_CSV_QUERY = ("format=csv", "SDMX-CSV")
+SDMX_CSV_MIMETYPE = "application/vnd.sdmx.data+csv;version=1.0.0"
+
+
+def data_resource(provider: str, base: str, agency: str, flow_id: str,
+                  version: str) -> dict:
+    """The raw-data resource of a dataflow: the provider's CSV of the whole dataflow."""
+    if provider.startswith("ESTAT") and "/sdmx/" in base:
+        return eurostat.sdmx_csv_resource(flow_id, api=base.rsplit("/sdmx/", 1)[0],
+                                          agency=agency, version=version)
+    query, kind = CSV_QUERY.get(provider, DEFAULT_CSV_QUERY)
+    return {"url": "%s/data/%s,%s,%s/all?%s" % (base, agency, flow_id, version, query),
+            "name": "%s (%s)" % (flow_id, kind), "format": "CSV",
+            "mimetype": SDMX_CSV_MIMETYPE, "raw_data": "true",
+            "description": "The whole dataflow from the provider's SDMX REST API in %s: "
+                           "one observation a line." % kind}
+
+
 def _frequency(codes, latest_period: str) -> str:
     """EU frequency code from a period's shape (2024, 2024-Q3, 2024-03...) or FREQ codes."""
     shape = periods.parse(latest_period).frequency
@@ -265,11 +294,6 @@ class SDMXHarvester(MigrationHarvester):
         estat = source.id.startswith("ESTAT")
         structure_url = "%s/dataflow/%s/%s/%s?references=descendants" % (
             base, agency, flow_id, payload["version"])
-        if estat:
-            data_url = "%s/data/%s?format=SDMX-CSV" % (base, flow_id)
-        else:
-            data_url = "%s/data/%s,%s,%s/all?format=csvfilewithlabels" % (
-                base, agency, flow_id, payload["version"])
         extra = {"source_type": "official_statistics"}
         if coverage.get("disaggregation"):
             extra["disaggregation"] = coverage["disaggregation"]
@@ -291,8 +315,7 @@ class SDMXHarvester(MigrationHarvester):
             modified=text("UPDATE_DATA")[:10],
             keywords=["sdmx", source.id.lower()],
             resources=[
-                {"url": data_url, "name": "%s (SDMX-CSV)" % flow_id, "format": "CSV",
-                 "raw_data": "true"},
+                data_resource(source.id, base, agency, flow_id, payload["version"]),
                 {"url": structure_url, "name": "SDMX structure (dataflow, codelists)",
                  "format": "SDMX", "raw_data": "false"},
             ],

@@ -193,13 +193,19 @@ class UNHCRHarvester(MigrationHarvester):
                      " Totals for %s: %s." % (latest.get("year"), totals) if totals else ""))
         api = "%s/%s/?coa_all=true&cf_type=ISO&yearFrom=%s&yearTo=%s" % (
             payload["base"], table, years[0], years[-1])
+        # download=true: the same query answered as the Refugee Data Finder's CSV file
+        download = api + "&download=true"
         return SourceRecord(
             guid=table, identifier=table, source_platform="UNHCR Refugee Data Finder",
             title=title, notes=notes, url=PAGE,
             producer="UNHCR, the UN Refugee Agency", keywords=["unhcr"],
             countries=payload.get("countries") or [],
             period_start=str(years[0]), period_end=str(years[-1]), frequency="ANNUAL",
-            resources=[{"url": api, "name": "%s (UNHCR API, JSON)" % table,
+            resources=[{"url": download, "name": "%s (CSV)" % table, "format": "CSV",
+                        "mimetype": "text/csv", "raw_data": "true",
+                        "description": "Refugee Data Finder CSV download from the UNHCR "
+                                       "API: one row per year and country."},
+                       {"url": api, "name": "%s (UNHCR API, JSON)" % table,
                         "format": "JSON", "raw_data": "true"}],
             extra={"source_type": "administrative_records",
                    "population_covered": populations, "unit_of_observation": unit,

@@ -158,10 +158,18 @@ class WorldBankHarvester(MigrationHarvester):
             period_start=period[0], period_end=period[1], frequency="ANNUAL",
             modified=(data.get("lastupdated") or "")[:10],
             resources=[
-                {"url": DOWNLOAD.format(id=code, fmt="csv"), "name": "%s (CSV, zip)" % code,
-                 "format": "CSV", "raw_data": "true"},
+                # the bulk downloads are what they say: an Excel 97 workbook (.xls) and a
+                # ZIP of three CSV files (data, country and indicator metadata)
                 {"url": DOWNLOAD.format(id=code, fmt="excel"), "name": "%s (Excel)" % code,
-                 "format": "XLSX", "raw_data": "true"},
+                 "format": "XLS", "mimetype": "application/vnd.ms-excel",
+                 "raw_data": "true",
+                 "description": "Sheet \"Data\": one row per economy, one column per "
+                                "year, under three lines of source notes."},
+                {"url": DOWNLOAD.format(id=code, fmt="csv"),
+                 "name": "%s (CSV files in a ZIP)" % code, "format": "ZIP",
+                 "mimetype": "application/zip", "raw_data": "true",
+                 "description": "ZIP archive of the data CSV (one row per economy, one "
+                                "column per year) and two metadata CSVs."},
                 {"url": api, "name": "%s (World Bank API v2, JSON)" % code,
                  "format": "JSON", "raw_data": "true"},
             ],
