@@ -5,6 +5,7 @@ import ckan.plugins.toolkit as tk
 from ckanext.dcat.interfaces import IDCATRDFHarvester
 
 from ckanext.migration import cli, facets, helpers, indexing, overview, quality, views
+from ckanext.migration.views import download
 from ckanext.migration.harvesting import dcat as dcat_mapping
 from ckanext.migration.logic import action, auth, validators
 
@@ -21,6 +22,7 @@ class MigrationPlugin(p.SingletonPlugin):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(IDCATRDFHarvester, inherit=True)
+    p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
     def update_config(self, config_):
@@ -80,3 +82,8 @@ class MigrationPlugin(p.SingletonPlugin):
 
     def before_update(self, harvest_object, dataset_dict, temp_dict):
         dcat_mapping.enrich(dataset_dict, harvest_object)
+
+    # IMiddleware: /datastore/dump/<id> also writes XLSX (CKAN's datastore has no hook for it)
+    def make_middleware(self, app, config):
+        download.install(app)
+        return app
