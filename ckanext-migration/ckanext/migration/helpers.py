@@ -255,6 +255,12 @@ def migration_export_max_rows() -> int:
     return int(tk.config.get("ckanext.migration.export.max_rows"))
 
 
+def migration_load_status(resource: dict) -> dict | None:
+    """The resource's DataStore load (status, message, previous load kept), or None."""
+    from ckanext.migration import tabular
+    return tabular.load_status(resource)
+
+
 def get_helpers() -> dict:
     return {f.__name__: f for f in (
         migration_coverage_rows, migration_export_max_rows, migration_overview, migration_world_map, migration_theme,
@@ -262,4 +268,4 @@ def get_helpers() -> dict:
         migration_quality, migration_gcm_title, migration_facet_item_label,
         migration_filled, migration_agent_type_label, migration_technical_fields,
         migration_period_summary, migration_abbreviated, migration_filter_label,
-        migration_search_sorting)}
+        migration_search_sorting, migration_load_status)}

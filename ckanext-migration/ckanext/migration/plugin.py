@@ -3,8 +3,9 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from ckanext.dcat.interfaces import IDCATRDFHarvester
+from ckanext.xloader.interfaces import IXloader
 
-from ckanext.migration import cli, facets, helpers, indexing, overview, quality, views
+from ckanext.migration import cli, facets, helpers, indexing, overview, quality, tabular, views
 from ckanext.migration.views import download
 from ckanext.migration.harvesting import dcat as dcat_mapping
 from ckanext.migration.logic import action, auth, validators
@@ -22,6 +23,7 @@ class MigrationPlugin(p.SingletonPlugin):
     p.implements(p.IFacets, inherit=True)
     p.implements(p.IPackageController, inherit=True)
     p.implements(IDCATRDFHarvester, inherit=True)
+    p.implements(IXloader, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
 
     # IConfigurer
@@ -87,3 +89,10 @@ class MigrationPlugin(p.SingletonPlugin):
     def make_middleware(self, app, config):
         download.install(app)
         return app
+
+    # IXloader: a pre-flight check before each load; SDMX-CSV columns get readable labels
+    def can_upload(self, resource_id):
+        return tabular.can_upload(resource_id)
+
+    def datastore_before_update(self, resource_id, existing_fields, new_headers):
+        tabular.label_fields(new_headers)

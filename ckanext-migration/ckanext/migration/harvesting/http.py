@@ -63,29 +63,62 @@ def check_url(url: str, allow_private: bool = False) -> None:
                              "to allow)" % (url, address))
 
 
+def _get(session, url: str, params, headers: dict, settings: dict):
+    """An open response for url after redirects, each hop checked like the first."""
+    for _ in range(MAX_REDIRECTS + 1):
+        check_url(url, settings["allow_private"])
+        try:
+            response = session.get(url, params=params, headers=headers,
+                                   timeout=settings["timeout"], stream=True,
+                                   allow_redirects=False)
+        except requests.Timeout:
+            raise FetchError("timed out after %ss fetching %s" % (settings["timeout"], url))
+        except requests.RequestException as e:
+            raise FetchError("could not fetch %s: %s" % (url, e))
+        if response.is_redirect:
+            response.close()
+            url = urljoin(url, response.headers["Location"])
+            params = None
+            continue
+        return response, url
+    raise FetchError("too many redirects fetching %s" % url)
+
+
 def fetch(url: str, params: dict | None = None, headers: dict | None = None) -> bytes:
     """GET a URL within the configured timeout and size limit, checking each redirect."""
     settings = _settings()
     request_headers = {"User-Agent": USER_AGENT}
     request_headers.update(headers or {})
     with requests.Session() as session:
-        for _ in range(MAX_REDIRECTS + 1):
-            check_url(url, settings["allow_private"])
+        response, url = _get(session, url, params, request_headers, settings)
+        with response:  # the connection is closed whatever happens below
+            return _read(response, url, settings["max_bytes"])
+
+
+def fetch_to_file(url: str, out, max_bytes: int, headers: dict | None = None) -> int:
+    """Stream a URL into the binary file ``out`` (same guards as ``fetch``); its size."""
+    settings = _settings()
+    request_headers = {"User-Agent": USER_AGENT}
+    request_headers.update(headers or {})
+    with requests.Session() as session:
+        response, url = _get(session, url, None, request_headers, settings)
+        with response:
+            if response.status_code >= 400:
+                raise FetchError("%s answered HTTP %d" % (url, response.status_code))
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError("%s is %s bytes, over the %d byte limit"
+                                 % (url, declared, max_bytes))
+            size = 0
             try:
-                response = session.get(url, params=params, headers=request_headers,
-                                       timeout=settings["timeout"], stream=True,
-                                       allow_redirects=False)
-            except requests.Timeout:
-                raise FetchError("timed out after %ss fetching %s" % (settings["timeout"], url))
+                for chunk in response.iter_content(1 << 20):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError("%s is over the %d byte limit" % (url, max_bytes))
+                    out.write(chunk)
             except requests.RequestException as e:
-                raise FetchError("could not fetch %s: %s" % (url, e))
-            with response:  # the connection is closed whatever happens below
-                if response.is_redirect:
-                    url = urljoin(url, response.headers["Location"])
-                    params = None
-                    continue
-                return _read(response, url, settings["max_bytes"])
-    raise FetchError("too many redirects fetching %s" % url)
+                raise FetchError("could not read %s: %s" % (url, e))
+            return size
 
 
 def _read(response, url: str, max_bytes: int) -> bytes:
