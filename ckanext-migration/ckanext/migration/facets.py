@@ -17,6 +17,7 @@ FACETS = OrderedDict([
     ("disaggregation", ("Disaggregation", "disaggregation")),
     ("res_format", ("Formats", None)),
     ("freshness", ("Freshness", None)),
+    ("link_health", ("Link checks", None)),
 ])
 
 
@@ -24,6 +25,8 @@ def value_label(facet: str, value: str) -> str:
     """The readable label of a facet value: a country name, an objective's title..."""
     if facet == "freshness":
         return quality.FRESHNESS_LABELS.get(value, value)
+    if facet == "link_health":
+        return quality.LINK_HEALTH_LABELS.get(value, value)
     if facet == "gcm_objectives":
         term = vocab.get_vocabulary("gcm_objectives").get(value)
         return "%s. %s" % (term.code, term.label) if term else value

@@ -39,6 +39,8 @@ def migration_quality(pkg: dict) -> dict:
     state = computed["freshness"]
     computed["freshness_label"] = quality.FRESHNESS_LABELS[state]
     computed["last_updated"] = quality.last_updated(pkg)
+    computed["link_health_label"] = quality.LINK_HEALTH_LABELS[computed["link_health"]]
+    computed["raw_data_broken_since"] = quality.raw_data_broken_since(pkg)
     return computed
 
 

@@ -16,6 +16,7 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.search import rebuild
 
+from ckanext.migration import quality
 from ckanext.migration.harvesting.http import MAX_REDIRECTS, FetchError, check_url
 
 log = logging.getLogger(__name__)
@@ -121,12 +122,12 @@ def fields(result: dict, previous: dict, now: str) -> dict:
     }
 
 
-def _datasets(context: dict):
+def _datasets(context: dict, fq: str = ""):
     """Every active dataset the context's user may see, public and private."""
     start = 0
     while True:
         result = tk.get_action("package_search")(dict(context), {
-            "q": "*:*", "start": start, "rows": PAGE, "include_private": True,
+            "q": "*:*", "fq": fq, "start": start, "rows": PAGE, "include_private": True,
             "sort": "name asc"})
         yield from result["results"]
         start += PAGE
@@ -186,22 +187,43 @@ def _store(resource_id: str, values: dict) -> bool:
     return True
 
 
-def broken_links(context: dict) -> dict:
-    """Broken links of the datasets the caller may see, grouped by producer."""
+BROKEN = "+link_health:(some_broken OR raw_data_broken)"
+CSV_COLUMNS = ("producer", "organization", "dataset_name", "dataset_title", "resource_name",
+               "raw_data", "url", "http_status", "error", "broken_since", "checked_at",
+               "last_ok")
+
+
+def broken_links(context: dict, organizations=None) -> dict:
+    """Broken links of the datasets the caller may see (of `organizations` only, ids or
+    names, when given), grouped by producer."""
     groups, total = defaultdict(list), 0
-    # link_* are not separate index fields (ckan.extra_resource_fields): filter here
-    for dataset in _datasets(context):
+    fq = BROKEN  # the index knows which datasets have a broken link (quality.link_health)
+    if organizations is not None:
+        if not organizations:
+            return {"count": 0, "producers": []}
+        fq += " +owner_org:(%s)" % " OR ".join('"%s"' % _org_id(o) for o in organizations)
+    for dataset in _datasets(context, fq):
         producers = [c.get("name") for c in dataset.get("creator") or [] if c.get("name")]
-        for resource in dataset.get("resources") or []:
-            if resource.get("link_status") != "broken":
-                continue
+        organization = (dataset.get("organization") or {}).get("title") or ""
+        for resource in quality.broken_resources(dataset):
             total += 1
             link = {"dataset_name": dataset["name"], "dataset_title": dataset.get("title"),
+                    "private": bool(dataset.get("private")), "organization": organization,
                     "resource_id": resource["id"], "resource_name": resource.get("name"),
+                    "raw_data": quality.is_raw_data(resource),
                     "url": resource.get("url"), "broken_since": resource.get("link_broken_since"),
+                    "http_status": resource.get("link_http_status"),
                     "error": resource.get("link_error"),
-                    "checked_at": resource.get("link_checked_at")}
+                    "checked_at": resource.get("link_checked_at"),
+                    "last_ok": resource.get("link_last_ok") or ""}
             for producer in producers or [""]:
                 groups[producer].append(link)
     return {"count": total, "producers": [
         {"producer": name, "links": groups[name]} for name in sorted(groups)]}
+
+
+def _org_id(name_or_id: str) -> str:
+    group = model.Group.get(name_or_id)
+    if group is None or not group.is_organization:
+        raise tk.ObjectNotFound("no organization %r" % name_or_id)
+    return group.id

@@ -1,4 +1,4 @@
-"""Computed quality metadata: freshness and the transparency score.
+"""Computed quality metadata: freshness, the transparency score and link health.
 
 Freshness adapts the rule HDX publishes for its datasets: from the expected update
 frequency, a dataset is fresh until it is due, then due, overdue and finally delinquent
@@ -114,7 +114,51 @@ def freshness(dataset: dict, today: dt.date | None = None) -> str:
     return "delinquent"
 
 
+# what `ckan migration check-links` (linkcheck.py) last found for a dataset's resources
+LINK_HEALTH_STATES = ("ok", "some_broken", "raw_data_broken", "unchecked")
+LINK_HEALTH_LABELS = {
+    "ok": "All links work", "some_broken": "Some links broken",
+    "raw_data_broken": "Raw data links broken", "unchecked": "Links not checked yet",
+}
+
+
+def _resources(dataset: dict) -> list:
+    return [r for r in dataset.get("resources") or [] if isinstance(r, dict)]
+
+
+def is_raw_data(resource: dict) -> bool:
+    return str(resource.get("raw_data") or "").lower() == "true"
+
+
+def link_health(dataset: dict) -> str:
+    """"raw_data_broken" when every raw-data resource's link is broken (the data cannot be
+    had at all), "some_broken" when any other link is, "ok" when the checked ones work,
+    "unchecked" before the first check. A link not checked yet counts as working."""
+    resources = _resources(dataset)
+    if not any(r.get("link_status") in ("ok", "broken") for r in resources):
+        return "unchecked"
+    raw = [r for r in resources if is_raw_data(r)]
+    if raw and all(r.get("link_status") == "broken" for r in raw):
+        return "raw_data_broken"
+    if any(r.get("link_status") == "broken" for r in resources):
+        return "some_broken"
+    return "ok"
+
+
+def broken_resources(dataset: dict) -> list:
+    return [r for r in _resources(dataset) if r.get("link_status") == "broken"]
+
+
+def raw_data_broken_since(dataset: dict) -> str:
+    """When the last working raw-data link broke ("" unless all are broken): from then on
+    the data could not be had."""
+    if link_health(dataset) != "raw_data_broken":
+        return ""
+    return max((r.get("link_broken_since") or "" for r in _resources(dataset)
+                if is_raw_data(r)), default="")
+
+
 def computed_fields(dataset: dict, today: dt.date | None = None) -> dict:
     score, missing = transparency(dataset)
     return {"freshness": freshness(dataset, today), "transparency_score": score,
-            "transparency_missing": missing}
+            "transparency_missing": missing, "link_health": link_health(dataset)}

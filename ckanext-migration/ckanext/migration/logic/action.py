@@ -225,10 +225,19 @@ def migration_coverage(context, data_dict):
 @tk.side_effect_free
 def migration_broken_links(context, data_dict):
     """Broken resource links by producer, of the datasets the caller may see (public ones
-    for anonymous callers; private ones for their organisations' members and sysadmins)."""
+    for anonymous callers; private ones for their organisations' members and sysadmins);
+    ``organizations`` (a list of ids or names) keeps those organisations' datasets only."""
     tk.check_access("migration_broken_links", context, data_dict)
     from ckanext.migration import linkcheck
-    return linkcheck.broken_links({"user": context.get("user")})
+    organizations = data_dict.get("organizations")
+    if isinstance(organizations, str):
+        organizations = [o for o in organizations.split(",") if o.strip()]
+    if organizations is not None and not (
+            isinstance(organizations, list) and all(isinstance(o, str) for o in organizations)):
+        raise tk.ValidationError({"organizations": ["a list of organization ids or names"]})
+    return linkcheck.broken_links({"user": context.get("user")},
+                                  [o.strip() for o in organizations]
+                                  if organizations is not None else None)
 
 
 def get_actions() -> dict:

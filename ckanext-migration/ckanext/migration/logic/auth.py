@@ -1,4 +1,5 @@
-"""Auth functions: the front door's actions read public counts only, so anyone may call them."""
+"""Auth functions: the front door's actions read public counts only, so anyone may call them;
+the broken-links report page is for sysadmins and organisation admins."""
 import ckan.plugins.toolkit as tk
 
 
@@ -7,8 +8,27 @@ def _public(context, data_dict):
     return {"success": True}
 
 
+def migration_broken_links_report(context, data_dict):
+    """The broken-links report page: sysadmins (CKAN lets them through before this) and
+    organisation admins, who see their organisations' datasets there."""
+    user = context.get("user")
+    if user and report_organizations(user):
+        return {"success": True}
+    return {"success": False,
+            "msg": tk._("Only sysadmins and organisation admins see the broken-links report")}
+
+
+def report_organizations(user_name: str) -> list:
+    """Ids of the organisations whose broken links the user's report shows."""
+    orgs = tk.get_action("organization_list_for_user")(
+        {"user": user_name, "ignore_auth": True},
+        {"id": user_name, "permission": "admin", "include_dataset_count": False})
+    return [o["id"] for o in orgs]
+
+
 def get_auth_functions() -> dict:
-    return {name: _public for name in ("migration_overview", "migration_country_show",
-                                       "migration_objective_show", "migration_coverage",
-                                       # results are filtered by what the caller may see
-                                       "migration_broken_links")}
+    public = {name: _public for name in ("migration_overview", "migration_country_show",
+                                         "migration_objective_show", "migration_coverage",
+                                         # results are filtered by what the caller may see
+                                         "migration_broken_links")}
+    return dict(public, migration_broken_links_report=migration_broken_links_report)

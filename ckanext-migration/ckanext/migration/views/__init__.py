@@ -1,7 +1,7 @@
 """Flask blueprints, one module per page family; templates in ``templates/migration/``."""
-from ckanext.migration.views import country, coverage, export, objective, vocabulary
+from ckanext.migration.views import country, coverage, export, links, objective, vocabulary
 
 
 def get_blueprints():
     return [country.country, objective.objective, coverage.coverage, export.export,
-            vocabulary.vocabulary]
+            vocabulary.vocabulary, links.links]
