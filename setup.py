@@ -16,6 +16,7 @@ setup(
     # everything the package reads at run time lives inside it: a wheel (pip install .,
     # the Dockerfile) must work like the editable install
     package_data={"ckanext.migration": ["config_declaration.yaml", "demo/*.json",
+                                        "demo/rawdata/*",
                                         "schemas/*.yaml", "vocabularies/*.yaml",
                                         "harvest_registry/*.yaml",
                                         "harvest_registry/sources/*.yaml",

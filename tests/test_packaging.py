@@ -42,6 +42,8 @@ def test_wheel_carries_the_package_data(wheel):
     assert len(sources) == 11
     for path in ("harvest_registry/rules.yaml", "schemas/migration_dataset.yaml",
                  "schemas/presets.yaml", "config_declaration.yaml", "demo/datasets.json",
+                 "demo/rawdata/migr_asyappctza_sdmxcsv2_labels.csv.gz",
+                 "demo/rawdata/unhcr_population_EU_plus_UK.csv", "demo/rawdata/SOURCES.md",
                  "vocabularies/gcm_objectives.yaml",
                  "templates/scheming/package/read.html"):
         assert PACKAGE + path in names, path

@@ -1,6 +1,9 @@
 """`ckan migration ...` commands (registered by the plugin through IClick)."""
 from __future__ import annotations
 
+import gzip
+import hashlib
+import io
 import json
 import os
 from typing import Any
@@ -10,6 +13,9 @@ import click
 import ckan.plugins.toolkit as tk
 
 DEMO_FILE = os.path.join(os.path.dirname(__file__), "demo", "datasets.json")
+# resource extras marking an upload demo-load made: which packaged file, and its digest
+DEMO_FILE_KEY = "demo_file"
+DEMO_HASH_KEY = "demo_file_sha256"
 
 
 @click.group(short_help="ckanext-migration commands.")
@@ -40,6 +46,60 @@ def _dataset_payload(record: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _demo_uploads(pkg: dict[str, Any]) -> list:
+    return [r for r in pkg.get("resources", []) if r.get(DEMO_FILE_KEY)]
+
+
+def _raw_file(base: str, spec: dict[str, Any]) -> tuple[str, bytes]:
+    """(upload file name, content) of a packaged raw-data file, decompressed."""
+    path = os.path.normpath(os.path.join(base, spec["file"]))
+    if not path.startswith(os.path.abspath(base) + os.sep) or not os.path.isfile(path):
+        raise click.ClickException(f"raw-data file {spec['file']!r} is not a file under "
+                                   f"{base}")
+    with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
+        content = f.read()
+    name = os.path.basename(path)
+    return (name[:-3] if name.endswith(".gz") else name), content
+
+
+def _attach_raw_files(user: str, pkg: dict[str, Any], specs: list, base: str) -> str:
+    """Upload the packaged raw-data files of a demo dataset (url_type upload, raw_data
+    true) once each, then list the raw-data resources first. Re-running uploads a file
+    again only when its content changed. Returns "created", "updated" or "unchanged"."""
+    from werkzeug.datastructures import FileStorage
+    status = "unchanged"
+    existing = {r[DEMO_FILE_KEY]: r for r in _demo_uploads(pkg)}
+    for spec in specs:
+        filename, content = _raw_file(base, spec)
+        digest = hashlib.sha256(content).hexdigest()
+        fields = {"name": spec["name"], "description": spec.get("description", ""),
+                  "format": spec.get("format", "CSV"), "raw_data": "true",
+                  "mimetype": spec.get("mimetype", "text/csv"),
+                  DEMO_FILE_KEY: spec["file"], DEMO_HASH_KEY: digest}
+        current = existing.get(spec["file"])
+        if current and _subset(fields, current):
+            continue
+        if not current or current.get(DEMO_HASH_KEY) != digest:
+            fields.update(url=filename, url_type="upload", upload=FileStorage(
+                io.BytesIO(content), filename=filename, content_type=fields["mimetype"]))
+        if current:
+            tk.get_action("resource_patch")(_context(user), dict(fields, id=current["id"]))
+            status = "updated"
+        else:
+            tk.get_action("resource_create")(_context(user), dict(fields, package_id=pkg["id"]))
+            status = "created" if status == "unchanged" else status
+    pkg = tk.get_action("package_show")(_context(user), {"id": pkg["id"]})
+    ids = [r["id"] for r in pkg["resources"]]
+    # the files on this server, then the producer's raw-data links, then the rest
+    raw_first = [r["id"] for r in sorted(
+        pkg["resources"], key=lambda r: (str(r.get("raw_data")).lower() != "true",
+                                         not r.get(DEMO_FILE_KEY)))]
+    if ids != raw_first:
+        tk.get_action("package_resource_reorder")(
+            _context(user), {"id": pkg["id"], "order": raw_first})
+    return status
+
+
 def _dataset_unchanged(record: dict[str, Any], existing: dict[str, Any]) -> bool:
     want = {k: v for k, v in record.items()
             if not k.startswith("_") and k not in ("tags", "owner_org", "resources")}
@@ -50,7 +110,9 @@ def _dataset_unchanged(record: dict[str, Any], existing: dict[str, Any]) -> bool
     org = existing.get("organization") or {}
     if record.get("owner_org") not in (org.get("name"), existing.get("owner_org")):
         return False
-    return _subset(record.get("resources", []), existing.get("resources", []))
+    # the uploaded raw-data files are compared by _attach_raw_files
+    listed = [r for r in existing.get("resources", []) if not r.get(DEMO_FILE_KEY)]
+    return _subset(record.get("resources", []), listed)
 
 
 @migration.command("demo-load")
@@ -61,6 +123,11 @@ def demo_load(path: str):
     """Create or update the demo organizations and datasets (idempotent)."""
     with open(path, encoding="utf-8") as f:
         demo = json.load(f)
+
+    base = os.path.dirname(os.path.abspath(path))
+    for record in demo.get("datasets", []):  # a missing file stops before any change
+        for spec in record.get("_raw_files", []):
+            _raw_file(base, spec)
 
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -100,7 +167,7 @@ def demo_load(path: str):
                 payload["resources"] = [
                     dict(r, id=by_url[r["url"]]) if r["url"] in by_url else r
                     for r in payload.get("resources", [])
-                ]
+                ] + _demo_uploads(existing)  # kept: package_update drops what is not sent
                 payload.update(id=existing["id"], state="active")
                 tk.get_action("package_update")(_context(site_user), payload)
                 status = "updated"
@@ -108,6 +175,11 @@ def demo_load(path: str):
             raise click.ClickException(
                 f"dataset {name} does not validate against the configured schema: "
                 f"{e.error_dict}")
+        if record.get("_raw_files"):
+            pkg = tk.get_action("package_show")(_context(site_user), {"id": name})
+            raw_status = _attach_raw_files(site_user, pkg, record["_raw_files"], base)
+            if status == "unchanged" and raw_status != "unchanged":
+                status = "updated"
         counts[status] += 1
         click.echo(f"dataset {name}: {status}")
 
