@@ -28,7 +28,7 @@ def test_unhcr_csv_loads_with_every_row(xloader, data_server):
                                     "refugee_data_finder_population_EU_plus_UK.csv")
     res = _resource(xloader, url)
     status = xloader.load(res["id"])
-    assert status["status"] == "complete", status
+    assert status["status"] == "complete", status["error"]
     found = helpers.call_action("datastore_search", resource_id=res["id"], limit=1)
     assert found["total"] == 425
     assert [f["id"] for f in found["fields"]][:3] == ["_id", "Year", "Country of Asylum"]
@@ -114,3 +114,42 @@ def test_a_private_address_is_refused_like_a_harvest(xloader, data_server, ckan_
     assert status["status"] == "error" and "loopback" in status["error"]["message"] \
         or "private" in status["error"]["message"]
     assert data_server.hits.get("/internal.csv") is None
+
+
+def _unhcr_rows():
+    text = fixture_bytes("unhcr", "refugee_data_finder_population_EU_plus_UK.csv").decode()
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+def test_tsv_loads(xloader, data_server):
+    # the UNHCR recording, tab-separated the way the Refugee Data Finder also offers it
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t", lineterminator="\n").writerows(_unhcr_rows())
+    res = _resource(xloader, data_server.serve("/unhcr.tsv", out.getvalue()), fmt="TSV")
+    assert xloader.load(res["id"])["status"] == "complete"
+    found = helpers.call_action("datastore_search", resource_id=res["id"],
+                                filters={"Year": "2024", "Country of Asylum ISO": "DEU"})
+    expected = [r for r in _unhcr_rows()[1:] if r[0] == "2024" and r[3] == "DEU"]
+    assert found["total"] == len(expected) == 1
+    assert found["records"][0]["Refugees"] == expected[0][5]
+
+
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+def test_xlsx_loads(xloader, data_server):
+    # no producer XLSX is recorded: the UNHCR recording's rows, saved as a workbook
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in _unhcr_rows():
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    url = data_server.serve("/unhcr.xlsx", out.getvalue(), headers={
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    res = _resource(xloader, url, fmt="XLSX")
+    status = xloader.load(res["id"])
+    assert status["status"] == "complete", status["error"]
+    found = helpers.call_action("datastore_search", resource_id=res["id"], limit=0)
+    assert found["total"] == 425
+    assert "Country of Asylum ISO" in [f["id"] for f in found["fields"]]

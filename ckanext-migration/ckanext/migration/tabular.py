@@ -258,7 +258,9 @@ def preflight(resource_id: str) -> None:
     """Background job: check the file, then hand it to xloader, or record why not."""
     context = {"ignore_auth": True, "user": _site_user()}
     resource = tk.get_action("resource_show")(context, {"id": resource_id})
-    with tempfile.NamedTemporaryFile(prefix="migration-preflight-") as tmp:
+    # openpyxl goes by the file name's extension
+    suffix = ".xlsx" if _fmt(resource) in XLSX_FORMATS else ".data"
+    with tempfile.NamedTemporaryFile(prefix="migration-preflight-", suffix=suffix) as tmp:
         try:
             size = _download(resource, tmp)
             tmp.flush()
