@@ -197,7 +197,7 @@ def test_bad_download_requests_are_400s(xloader, data_server, live_server):
     _pkg, res = _load_unhcr(xloader, data_server)
     got = _get(live_server, res["id"], format="xls")
     assert got.status_code == 400
-    assert "Unknown download format &#39;xls&#39;" in got.text or "Unknown download format 'xls'" in got.text
+    assert "Unknown download format" in got.text and "xls" in got.text
     assert "csv, tsv, json, xml, xlsx" in got.text
     for fmt in FORMATS:  # an unknown column is the DataStore's error, not a 500
         got = _get(live_server, res["id"], format=fmt, filters=json.dumps({"Nope": "x"}))
