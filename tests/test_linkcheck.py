@@ -256,3 +256,24 @@ def test_per_host_limit_is_never_exceeded(server, org):
     counts = linkcheck.run()
     assert (counts["checked"], counts["ok"]) == (10, 10)
     assert server.most_in_flight == 2
+
+
+def test_hosts_take_turns():
+    """Resources come grouped by dataset, hence by host: a run of one host's URLs would leave
+    all but per_host workers waiting on that host's limit (bench-linkcheck.sh: x3.7)."""
+    urls = ["http://a.org/1", "http://a.org/2", "http://a.org/3", "http://b.org/1",
+            "http://b.org:8080/1", "http://a.org:bad/x", "http://b.org/2"]
+    assert linkcheck.by_host_in_turn(urls) == [
+        "http://a.org/1", "http://b.org/1", "http://b.org:8080/1",
+        "http://a.org/2", "http://b.org/2", "http://a.org/3", "http://a.org:bad/x"]
+    items = [{"url": u} for u in urls[:4]]
+    assert linkcheck.by_host_in_turn(items, url=lambda r: r["url"]) == [
+        items[0], items[3], items[1], items[2]]
+
+
+def test_a_malformed_port_is_a_broken_link_not_a_crash():
+    conf = {"allow_private": False, "timeout": 1, "concurrency": 2, "per_host": 1}
+    [(url, result)] = linkcheck.check_many(["http://example.org:bad/x"], conf)
+    assert result["status"] == "broken"
+    assert result["error"] == ("invalid URL 'http://example.org:bad/x': Port could not be cast "
+                               "to integer value as 'bad'")

@@ -135,10 +135,45 @@ def _datasets(context: dict, fq: str = ""):
             return
 
 
+def by_host_in_turn(items: list, url=lambda item: item) -> list:
+    """The items with their hosts taking turns: resources come grouped by dataset, hence
+    by host, and a run of one host's URLs would leave all but `per_host` workers waiting."""
+    queues = defaultdict(list)
+    for item in items:
+        parsed = urlparse(url(item))
+        try:
+            port = parsed.port
+        except ValueError:  # a malformed port: check() says so
+            port = None
+        queues[(parsed.hostname, port)].append(item)
+    out, depth = [], 0
+    while len(out) < len(items):
+        out += [q[depth] for q in queues.values() if depth < len(q)]
+        depth += 1
+    return out
+
+
+def check_many(items: list, conf: dict, url=lambda item: item):
+    """Check the URLs of `items` with `conf["concurrency"]` workers, at most
+    `conf["per_host"]` requests to one host:port at a time; yields (item, result) as the
+    checks finish."""
+    limits = HostLimits(conf["per_host"])
+    local = threading.local()
+
+    def work(item):
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+        return check(url(item), conf, limits, local.session)
+
+    with ThreadPoolExecutor(max_workers=conf["concurrency"]) as pool:
+        futures = {pool.submit(work, item): item for item in by_host_in_turn(items, url)}
+        for future in as_completed(futures):
+            yield futures[future], future.result()
+
+
 def run(echo=log.info) -> dict:
     """Check every resource URL and store the results; returns the summary counts."""
     conf = settings()
-    limits = HostLimits(conf["per_host"])
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     context = {"user": site_user, "ignore_auth": True}
     counts = {"checked": 0, "ok": 0, "broken": 0, "skipped": 0}
@@ -149,26 +184,16 @@ def run(echo=log.info) -> dict:
             counts["skipped"] += 1
         else:
             jobs.append(resource)
-    local = threading.local()
-
-    def work(resource):
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-        return check(resource["url"], conf, limits, local.session)
-
     touched = set()
-    with ThreadPoolExecutor(max_workers=conf["concurrency"]) as pool:
-        futures = {pool.submit(work, resource): resource for resource in jobs}
-        for future in as_completed(futures):
-            resource, result = futures[future], future.result()
-            now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-            if not _store(resource["id"], fields(result, resource, now)):
-                echo("not stored: %s %s: resource gone" % (resource["id"], resource["url"]))
-                counts["skipped"] += 1
-                continue
-            touched.add(resource["package_id"])
-            counts["checked"] += 1
-            counts[result["status"]] += 1
+    for resource, result in check_many(jobs, conf, url=lambda r: r["url"]):
+        now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        if not _store(resource["id"], fields(result, resource, now)):
+            echo("not stored: %s %s: resource gone" % (resource["id"], resource["url"]))
+            counts["skipped"] += 1
+            continue
+        touched.add(resource["package_id"])
+        counts["checked"] += 1
+        counts[result["status"]] += 1
     for package_id in touched:
         rebuild(package_id)
     counts["duration"] = round(time.monotonic() - started, 1)
