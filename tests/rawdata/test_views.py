@@ -94,7 +94,7 @@ def test_unhcr_table_gets_table_chart_and_map_views(xloader, data_server, live_s
     soup = _page(live_server, pkg, res, views["migration_chart_view"])
     chart = soup.select_one(".migration-chart-view")
     svg = chart.select_one("svg[role=img]")
-    assert svg.title.get_text() == "Refugees by Year, the 5 largest of 25 Country of Asylum ISO values"
+    assert svg.title.get_text() == "Refugees by Year in the 5 countries with the most (of 25)"
     assert "from 2008 to 2024" in svg.desc.get_text()
     assert len(svg.select(".migration-chart-series")) == 5
     heads, table = _table(chart, ".migration-view-table")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 
 from ckanext.migration import countries, helpers, vocab, worldmap
-from ckanext.migration.resource_views import aggregate, columns, datastore, svgchart
+from ckanext.migration.resource_views import aggregate, columns, datastore, mapframe, svgchart
 
 DEFAULT_SERIES = 5
 MAX_SERIES = len(svgchart.COLOURS)
@@ -103,8 +103,11 @@ def chart(resource: dict, view: dict, context: dict) -> dict:
     lines = [(label(s) if series else tk._("Sum of {value}").format(value=found.value),
               {p: v for (p, who), v in agg.sums.items() if who == s}) for s in shown]
     drawing = svgchart.layout(agg.periods, lines)
-    if series:
-        title = tk._("{value} by {time}, the {n} largest of {total} {series} values").format(
+    if by_country:
+        title = tk._("{value} by {time} in the {n} countries with the most (of {total})") \
+            .format(value=found.value, time=found.time, n=len(shown), total=len(agg.series))
+    elif series:
+        title = tk._("{value} by {time}, the {n} largest {series} (of {total})").format(
             value=found.value, time=found.time, n=len(shown), total=len(agg.series),
             series=series)
     else:
@@ -154,9 +157,11 @@ def world(resource: dict, view: dict, context: dict) -> dict:
     else:
         title = tk._("{value} by country").format(value=found.value)
     drawn_codes = {s["iso3"] for s in drawn["shapes"]}
+    box = mapframe.frame([s["d"] for s in drawn["shapes"] if s["iso3"] in values],
+                         drawn["width"], drawn["height"])
     return {
         "kind": "map", "title": title, "period": when, "shapes": shapes, "legend": legend,
-        "width": drawn["width"], "height": drawn["height"],
+        "viewbox": " ".join(str(v) for v in box),
         "desc": tk._("World map shading {n} countries by {value}; the table below gives each "
                      "figure.").format(n=len(values), value=found.value),
         "columns": {"time": found.time, "value": found.value, "country": found.country},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-WIDTH, HEIGHT = 760, 380
+WIDTH, HEIGHT = 900, 400
 LEFT, RIGHT, TOP, BOTTOM = 72, 16, 16, 56
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 DASHES = ("", "7 4", "2 3", "9 3 2 3", "4 4", "1 2", "12 4")
@@ -40,13 +40,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     start = math.floor(low / step) * step
-    ticks = []
-    tick = start
-    while tick < high + step / 2:
-        ticks.append(round(tick, 10))
-        if tick >= high:
-            break
-        tick += step
+    ticks = [start]
+    while ticks[-1] < high:
+        ticks.append(round(ticks[-1] + step, 10))
     return ticks
 
 
