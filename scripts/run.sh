@@ -49,6 +49,7 @@ values = {
     "DATASTORE_WRITE_URL": "postgresql://$DB_USER:$DB_PASS@$PG_HOST:$PG_PORT/$DS_DB_NAME",
     "DATASTORE_READ_URL": "postgresql://$DS_RO_USER:$DB_PASS@$PG_HOST:$PG_PORT/$DS_DB_NAME",
     "XLOADER_TOKEN": "$xtoken",
+    "XLOADER_SITE_URL": "$SITE_URL",
 }
 def render(line):
     if line.lstrip().startswith("#"):   # the header documents the placeholders

@@ -53,6 +53,11 @@ def render():
         "REDIS_HOST": redis.hostname or "redis",
         "REDIS_PORT": str(redis.port or 6379),
         "REDIS_DB": redis.path.strip("/") or "0",
+        "DATASTORE_WRITE_URL": need("CKAN_DATASTORE_WRITE_URL"),
+        "DATASTORE_READ_URL": need("CKAN_DATASTORE_READ_URL"),
+        # made after the first start (deployment/README.md); until then loads are refused
+        "XLOADER_TOKEN": os.environ.get("CKAN_XLOADER_API_TOKEN", "").strip() or "NOT_SET",
+        "XLOADER_SITE_URL": os.environ.get("CKAN_XLOADER_SITE_URL") or "http://ckan:5000",
     }
     try:
         with open(TEMPLATE, encoding="utf-8") as f:
