@@ -113,3 +113,68 @@ def test_form_has_sections_and_searchable_selects(app):
     assert "Objective 1: Collect and utilize accurate and disaggregated data" in body
     # later sections are the next pages of the form
     assert page.select_one("select#field-source_type") is None
+
+
+RAW_RESOURCES = [
+    {"url": "https://example.org/report.pdf", "name": "Methodology report", "format": "PDF",
+     "raw_data": "false"},
+    {"url": "https://example.org/data.csv", "name": "Applicants (SDMX-CSV)", "format": "CSV",
+     "raw_data": "true", "link_size": "235907"},
+    {"url": "https://example.org/page", "name": "Data browser", "format": "HTML",
+     "raw_data": "false"},
+    {"url": "https://example.org/data.xlsx", "name": "Applicants (Excel)", "format": "XLSX",
+     "raw_data": "true"},
+]
+
+
+def test_download_raw_data_comes_first_with_format_and_size(app):
+    pkg = _create(resources=RAW_RESOURCES)
+    page = _page(app, pkg)
+    box = page.select_one("section.migration-raw-data")
+    assert box is not None
+    assert box.select_one("h2").get_text(strip=True) == "Download raw data"
+    # before everything else under the title: quality, notes, provenance, the resource list
+    main = str(page.select_one("[role=main]"))
+    assert main.index("migration-raw-data") < min(
+        main.index(marker) for marker in ("migration-provenance", "dataset-resources",
+                                          "notes embedded-content"))
+    items = box.select("li")
+    downloads = [li.select_one("a.migration-raw-data-download") for li in items]
+    assert [a["href"] for a in downloads] == ["https://example.org/data.csv",
+                                              "https://example.org/data.xlsx"]
+    assert [" ".join(a.get_text(" ", strip=True).split()) for a in downloads] == [
+        "Download Applicants (SDMX-CSV)", "Download Applicants (Excel)"]
+    metas = [" ".join(li.select_one(".migration-raw-data-meta").get_text(" ", strip=True)
+                      .split()) for li in items]
+    # the size from the last link check when there is one
+    assert metas[0] == "CSV · 230.3 KiB · Preview and details : Applicants (SDMX-CSV)"
+    assert metas[1].startswith("XLSX ·") and "KB" not in metas[1] and "KiB" not in metas[1]
+    ids = {r["name"]: r["id"] for r in pkg["resources"]}
+    details = [li.select("a")[-1]["href"] for li in items]
+    assert details == ["/dataset/%s/resource/%s" % (pkg["name"], ids[n])
+                       for n in ("Applicants (SDMX-CSV)", "Applicants (Excel)")]
+
+
+def test_resource_list_shows_raw_data_first(app):
+    pkg = _create(resources=RAW_RESOURCES)
+    listed = [a.get_text(" ", strip=True) for a in
+              _page(app, pkg).select("#dataset-resources li.resource-item a.heading")]
+    assert [" ".join(t.split()) for t in listed] == [
+        "Applicants (SDMX-CSV) CSV", "Applicants (Excel) XLSX", "Methodology report PDF",
+        "Data browser HTML"]
+
+
+def test_no_raw_data_block_without_raw_data(app):
+    pkg = _create(resources=[RAW_RESOURCES[0]])
+    assert _page(app, pkg).select_one("section.migration-raw-data") is None
+
+
+def test_private_dataset_raw_data_stays_private(app):
+    private = _create(name="private-raw", private=True, resources=RAW_RESOURCES)
+    # anonymous: no page, nothing of its downloads
+    response = app.get("/dataset/%s" % private["name"], status=404)
+    assert "example.org/data.csv" not in response.body
+    public = _create(name="public-raw", resources=[RAW_RESOURCES[3]])
+    box = _page(app, public).select_one("section.migration-raw-data")
+    assert [a["href"] for a in box.select("a.migration-raw-data-download")] == [
+        "https://example.org/data.xlsx"]

@@ -119,3 +119,31 @@ def test_dataset_page_is_accessible(page, create_dataset, screenshot):
     assert_accessible(page)
     screenshot("dataset-technical-open.png")
     assert page.console_errors == []
+
+
+def test_download_raw_data_first_and_accessible(page, create_dataset, screenshot):
+    pkg = create_dataset(name="raw-data-first", resources=[
+        {"url": "https://example.org/report.pdf", "name": "Methodology report",
+         "format": "PDF", "raw_data": "false"},
+        {"url": "https://example.org/migr_asyappctza.csv",
+         "name": "Asylum applicants by reporting country (SDMX-CSV with labels)",
+         "format": "CSV", "raw_data": "true", "link_size": "235907"},
+        {"url": "https://example.org/migr_asyappctza.xlsx", "name": "Asylum applicants (Excel)",
+         "format": "XLSX", "raw_data": "true"}])
+    page.goto("/dataset/%s" % pkg["name"])
+    block = page.locator("section.migration-raw-data")
+    # the first thing under the title
+    assert page.evaluate("""() => {
+        const h1 = document.querySelector('[role=main] h1');
+        let next = h1.nextElementSibling;
+        return next && next.matches('section.migration-raw-data');
+    }""")
+    buttons = block.get_by_role("link", name="Download Asylum applicants", exact=False)
+    assert buttons.count() == 2
+    assert buttons.first.get_attribute("href") == "https://example.org/migr_asyappctza.csv"
+    assert "230.3 KiB" in block.inner_text()
+    assert page.locator("#dataset-resources li.resource-item a.heading").first.inner_text()\
+        .startswith("Asylum applicants by reporting country")
+    assert_accessible(page)
+    screenshot("dataset-raw-data.png")
+    assert page.console_errors == []

@@ -263,6 +263,33 @@ def migration_load_status(resource: dict) -> dict | None:
     return tabular.load_status(resource)
 
 
+def _is_raw(resource: dict) -> bool:
+    return str(resource.get("raw_data") or "").lower() == "true"
+
+
+def migration_resources_raw_first(resources: list) -> list:
+    """A dataset's resources with the raw-data ones first, each group in its order."""
+    return sorted(resources or [], key=lambda r: not _is_raw(r))
+
+
+def migration_raw_data_downloads(pkg: dict) -> list:
+    """The raw-data resources of a dataset as downloads: {resource, size}, the size in
+    bytes from the upload or from the last link check (None when unknown)."""
+    out = []
+    for resource in pkg.get("resources") or []:
+        if not _is_raw(resource):
+            continue
+        size = None
+        for key in ("size", "link_size"):
+            try:
+                size = int(resource.get(key))
+                break
+            except (TypeError, ValueError):
+                continue
+        out.append({"resource": resource, "size": size if size and size > 0 else None})
+    return out
+
+
 def get_helpers() -> dict:
     return {f.__name__: f for f in (
         migration_coverage_rows, migration_export_max_rows, migration_overview, migration_world_map, migration_theme,
@@ -270,4 +297,5 @@ def get_helpers() -> dict:
         migration_quality, migration_gcm_title, migration_facet_item_label,
         migration_filled, migration_agent_type_label, migration_technical_fields,
         migration_period_summary, migration_abbreviated, migration_filter_label,
-        migration_search_sorting, migration_load_status)}
+        migration_search_sorting, migration_load_status,
+        migration_resources_raw_first, migration_raw_data_downloads)}
