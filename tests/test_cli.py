@@ -87,7 +87,7 @@ def test_demo_load_twice_uploads_nothing_again(cli):
     assert after == before
 
 
-def test_demo_load_replaces_a_changed_file_in_place(cli, tmp_path):
+def test_demo_load_replaces_a_changed_file_in_place(cli, app, tmp_path):
     import json
     import shutil
     from ckanext.migration import cli as migration_cli
@@ -99,10 +99,19 @@ def test_demo_load_replaces_a_changed_file_in_place(cli, tmp_path):
 
     csv = demo_dir / "rawdata" / "unhcr_population_EU_plus_UK.csv"
     csv.write_bytes(csv.read_bytes() + b"2025,Austria,-,AUT,-,1,0,0,0,0,0,0,0\n")
+    # the dataset changes too: its update keeps the uploads
+    datasets = demo_dir / "datasets.json"
+    datasets.write_text(datasets.read_text().replace(
+        '"title": "Refugee population statistics (UNHCR)"',
+        '"title": "Refugee population statistics (UNHCR), revised"'))
     output = _demo_load(cli, "--file", str(demo_dir / "datasets.json"))
     assert "dataset unhcr-refugee-population-statistics: updated" in output
     again = helpers.call_action("package_show", id="unhcr-refugee-population-statistics")
+    assert again["title"].endswith(", revised")
     assert again["resources"][0]["id"] == first["id"]
+    assert again["resources"][0]["url"] == first["url"]
+    assert app.get("/" + first["url"].split("/", 3)[3]).get_data().endswith(
+        b"2025,Austria,-,AUT,-,1,0,0,0,0,0,0,0\n")
     assert again["resources"][0]["demo_file_sha256"] != first["demo_file_sha256"]
     assert len(again["resources"]) == len(res["resources"])
     assert json.loads((demo_dir / "datasets.json").read_text())  # untouched
