@@ -40,6 +40,8 @@ def test_table_chart_and_map_previews(page, xloader, data_server, screenshot):
     expect(table.locator("#dtprv")).to_contain_text("Austria")
     expect(table.get_by_text(re.compile(r"of 425 entries"))).to_be_visible()
     expect(table.locator(".dt-paging, .dataTables_paginate").first).to_be_visible()
+    table.locator(".dt-paging, .dataTables_paginate").first.get_by_text("2", exact=True).click()
+    expect(table.get_by_text(re.compile(r"Showing 21 to 40 of 425 entries"))).to_be_visible()
     # CKAN's table searches on Enter
     search = table.locator("input[type=search][aria-controls=dtprv]")
     search.fill("Malta")

@@ -143,7 +143,12 @@ def test_sdmx_csv_counts_the_total_rows_of_each_breakdown(xloader, data_server, 
     assert "Only the total rows of each breakdown are counted: citizen = TOTAL; " \
         "Country of citizenship = Total." in chart.get_text(" ", strip=True)
     heads, table = _table(chart, ".migration-view-table")
-    assert heads[:3] == ["TIME_PERIOD", "Germany", "France"]
+    # the data dictionary's label of TIME_PERIOD (tabular.column_labels), else its id
+    labels = {f["id"]: (f.get("info") or {}).get("label") or f["id"] for f in
+              helpers.call_action("datastore_search", resource_id=res["id"], limit=0)["fields"]}
+    assert heads[:3] == [labels["TIME_PERIOD"], "Germany", "France"]
+    assert chart.select_one("svg title").get_text().startswith(
+        "%s by %s in the 5 countries" % (labels["OBS_VALUE"], labels["TIME_PERIOD"]))
     assert _num(table["2022"][0]) == expected[("2022", "DE")]
     assert _num(table["2016"][1]) == expected[("2016", "FR")]
 

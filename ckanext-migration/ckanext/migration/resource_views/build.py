@@ -100,18 +100,19 @@ def chart(resource: dict, view: dict, context: dict) -> dict:
                                '"{value}".').format(time=found.time, value=found.value))
     shown = aggregate.top_series(agg, count) if series else [None]
     label = _country_label if by_country else str
-    lines = [(label(s) if series else tk._("Sum of {value}").format(value=found.value),
+    value_name, time_name = found.label(found.value), found.label(found.time)
+    lines = [(label(s) if series else tk._("Sum of {value}").format(value=value_name),
               {p: v for (p, who), v in agg.sums.items() if who == s}) for s in shown]
     drawing = svgchart.layout(agg.periods, lines)
     if by_country:
         title = tk._("{value} by {time} in the {n} countries with the most (of {total})") \
-            .format(value=found.value, time=found.time, n=len(shown), total=len(agg.series))
+            .format(value=value_name, time=time_name, n=len(shown), total=len(agg.series))
     elif series:
         title = tk._("{value} by {time}, the {n} largest {series} (of {total})").format(
-            value=found.value, time=found.time, n=len(shown), total=len(agg.series),
-            series=series)
+            value=value_name, time=time_name, n=len(shown), total=len(agg.series),
+            series=found.label(series))
     else:
-        title = tk._("Sum of {value} by {time}").format(value=found.value, time=found.time)
+        title = tk._("Sum of {value} by {time}").format(value=value_name, time=time_name)
     points = ", ".join("%s %s" % (line["label"], "; ".join(
         "%s: %s" % (p["period"], p["value"]) for p in line["points"][-3:]))
         for line in drawing["lines"])
@@ -120,7 +121,7 @@ def chart(resource: dict, view: dict, context: dict) -> dict:
         "desc": tk._("Line chart over {n} periods from {first} to {last}. Latest figures: "
                      "{points}.").format(n=len(agg.periods), first=agg.periods[0],
                                         last=agg.periods[-1], points=points),
-        "columns": {"time": found.time, "value": found.value, "series": series},
+        "columns": {"time": time_name, "value": value_name, "series": series},
         "table": {"head": [line["label"] for line in drawing["lines"]],
                   "rows": [(p, [svgchart.fmt(values[p]) if p in values else ""
                                 for _, values in lines]) for p in agg.periods]},
@@ -153,9 +154,10 @@ def world(resource: dict, view: dict, context: dict) -> dict:
                else "%s – %s" % (svgchart.fmt(min(figures)), svgchart.fmt(max(figures)))}
               for shade, figures in sorted(by_shade.items()) if shade]
     if when:
-        title = tk._("{value} by country, {period}").format(value=found.value, period=when)
+        title = tk._("{value} by country, {period}").format(
+            value=found.label(found.value), period=when)
     else:
-        title = tk._("{value} by country").format(value=found.value)
+        title = tk._("{value} by country").format(value=found.label(found.value))
     drawn_codes = {s["iso3"] for s in drawn["shapes"]}
     box = mapframe.frame([s["d"] for s in drawn["shapes"] if s["iso3"] in values],
                          drawn["width"], drawn["height"])
@@ -163,8 +165,9 @@ def world(resource: dict, view: dict, context: dict) -> dict:
         "kind": "map", "title": title, "period": when, "shapes": shapes, "legend": legend,
         "viewbox": " ".join(str(v) for v in box),
         "desc": tk._("World map shading {n} countries by {value}; the table below gives each "
-                     "figure.").format(n=len(values), value=found.value),
-        "columns": {"time": found.time, "value": found.value, "country": found.country},
+                     "figure.").format(n=len(values), value=found.label(found.value)),
+        "columns": {"time": found.label(found.time), "value": found.label(found.value),
+                    "country": found.label(found.country)},
         "table": [{"name": r["name"], "iso3": r["iso3"], "value": svgchart.fmt(r["count"]),
                    "on_map": r["iso3"] in drawn_codes} for r in drawn["rows"]],
         "notes": _notes(agg, source)}

@@ -51,6 +51,11 @@ class Columns:
     countries: list = dataclasses.field(default_factory=list)
     dimensions: list = dataclasses.field(default_factory=list)
     names: list = dataclasses.field(default_factory=list)
+    # {column: its data-dictionary label, else its id} (SDMX-CSV loads get labels)
+    labels: dict = dataclasses.field(default_factory=dict)
+
+    def label(self, name) -> str:
+        return self.labels.get(name) or (str(name) if name else "")
 
 
 def words(name: str) -> list:
@@ -105,7 +110,8 @@ def detect(fields: list, rows: list) -> Columns:
     names = [f["id"] for f in fields if f["id"] != "_id"]
     types = {f["id"]: str(f.get("type") or "text").lower() for f in fields}
     present = {n: [r.get(n) for r in rows if not is_missing(r.get(n))] for n in names}
-    out = Columns(names=names)
+    out = Columns(names=names, labels={
+        f["id"]: ((f.get("info") or {}).get("label") or "").strip() or f["id"] for f in fields})
 
     named_time, year_time = [], []
     for name in names:
