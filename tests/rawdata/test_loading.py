@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+import ckan.plugins.toolkit as tk
 from ckan.tests import factories, helpers
 
 from ..conftest import fixture_bytes
@@ -153,3 +154,25 @@ def test_xlsx_loads(xloader, data_server):
     found = helpers.call_action("datastore_search", resource_id=res["id"], limit=0)
     assert found["total"] == 425
     assert "Country of Asylum ISO" in [f["id"] for f in found["fields"]]
+
+
+@pytest.mark.ckan_config("ckan.plugins", PLUGINS)
+def test_a_dataset_created_with_its_data_gets_it_loaded(xloader, data_server):
+    # a harvest or an API client sends the resources inside package_create, which xloader
+    # alone does not notice
+    url = data_server.serve_fixture("/unhcr.csv", "unhcr",
+                                    "refugee_data_finder_population_EU_plus_UK.csv")
+    org = factories.Organization()
+    pkg = helpers.call_action("package_create", context={"user": xloader.user["name"]},
+                              **dataset(owner_org=org["id"], resources=[
+                                  {"url": url, "format": "CSV", "name": "data",
+                                   "raw_data": "true"},
+                                  {"url": "https://example.org/report", "format": "HTML",
+                                   "name": "report"}]))
+    xloader.work()
+    csv_id = pkg["resources"][0]["id"]
+    assert xloader.status(csv_id)["status"] == "complete"
+    assert helpers.call_action("datastore_search", resource_id=csv_id, limit=0)["total"] == 425
+    # the web page is not a table: never queued
+    with pytest.raises(tk.ObjectNotFound):
+        xloader.status(pkg["resources"][1]["id"])

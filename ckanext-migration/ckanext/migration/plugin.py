@@ -64,6 +64,9 @@ class MigrationPlugin(p.SingletonPlugin):
         pkg_dict.update(quality.computed_fields(pkg_dict))
         return pkg_dict
 
+    def after_dataset_create(self, context, pkg_dict):
+        tabular.queue_new_dataset(pkg_dict)
+
     def before_dataset_search(self, search_params):
         return overview.drop_untracked_sort(search_params)
 

@@ -17,12 +17,14 @@ import json
 import logging
 import os
 import tempfile
+import time
 from functools import lru_cache
 
 import requests
 import yaml
 
 import ckan.plugins.toolkit as tk
+from ckan import model
 
 from ckanext.migration.harvesting import http
 
@@ -249,15 +251,45 @@ def can_upload(resource_id: str) -> bool:
     """IXloader.can_upload: a resource goes to xloader only after its pre-flight check."""
     if _redis().delete(CLEARED_KEY % resource_id):
         return True
+    queue_preflight(resource_id)
+    return False
+
+
+def queue_preflight(resource_id: str) -> None:
     tk.enqueue_job(preflight, [resource_id], title="pre-flight check of resource %s"
                    % resource_id, rq_kwargs={"timeout": 3600})
-    return False
+
+
+def queue_new_dataset(pkg_dict: dict) -> int:
+    """Queue the tabular resources of a dataset just created (a harvest, the API): xloader
+    itself only reacts to resource_create and to a changed URL. Returns how many."""
+    import ckan.plugins as p
+    if not p.plugin_loaded("xloader"):
+        return 0
+    from ckanext.xloader.utils import XLoaderFormats
+    queued = 0
+    for resource in pkg_dict.get("resources") or []:
+        if resource.get("id") and resource.get("url_type") not in ("datastore", "xloader") \
+                and XLoaderFormats.is_it_an_xloader_format(resource.get("format") or ""):
+            queue_preflight(resource["id"])
+            queued += 1
+    return queued
 
 
 def preflight(resource_id: str) -> None:
     """Background job: check the file, then hand it to xloader, or record why not."""
     context = {"ignore_auth": True, "user": _site_user()}
-    resource = tk.get_action("resource_show")(context, {"id": resource_id})
+    # queued by package_create before its commit: give the commit a moment
+    for attempt in range(30):
+        try:
+            resource = tk.get_action("resource_show")(dict(context), {"id": resource_id})
+            break
+        except tk.ObjectNotFound:
+            if attempt == 29:
+                log.warning("resource %s not found: nothing to load", resource_id)
+                return
+            time.sleep(1)
+            model.Session.remove()
     # openpyxl goes by the file name's extension
     suffix = ".xlsx" if _fmt(resource) in XLSX_FORMATS else ".data"
     with tempfile.NamedTemporaryFile(prefix="migration-preflight-", suffix=suffix) as tmp:
