@@ -108,6 +108,13 @@ def test_unhcr_table_gets_table_chart_and_map_views(xloader, data_server, live_s
     # the figure under the mouse: each point has its own <title>
     assert "Germany, 2024: {:,}".format(by_year_country[("2024", "DEU")]) in chart.get_text()
 
+    # the view's own page ("Fullscreen", embedding)
+    alone = requests.get(live_server.url_for("/dataset/%s/resource/%s/view/%s" % (
+        pkg["name"], res["id"], views["migration_chart_view"]["id"])), timeout=60)
+    assert alone.status_code == 200
+    assert BeautifulSoup(alone.text, "html.parser").select_one(
+        ".migration-chart-view svg[role=img]") is not None
+
     soup = _page(live_server, pkg, res, views["migration_map_view"])
     world = soup.select_one(".migration-map-view")
     assert world.select_one("svg[role=img] title").get_text() == "Refugees by country, 2024"
