@@ -277,3 +277,27 @@ def test_a_malformed_port_is_a_broken_link_not_a_crash():
     assert result["status"] == "broken"
     assert result["error"] == ("invalid URL 'http://example.org:bad/x': Port could not be cast "
                                "to integer value as 'bad'")
+
+
+def test_an_uploaded_file_is_checked_in_storage_not_over_http(org, create_with_upload):
+    # the site's own address (127.0.0.1 here) is one the HTTP check refuses. Run in this
+    # process: test.ini's storage is in memory, which a CLI run's fresh app would not see
+    from ckanext.migration import linkcheck
+    pkg = _dataset(org, "uploaded", [])
+    user = factories.Sysadmin()
+    res = create_with_upload("Year,Refugees\n2024,10\n", "refugees.csv", package_id=pkg["id"],
+                             context={"user": user["name"]}, format="CSV")
+    counts = linkcheck.run()
+    assert (counts["checked"], counts["ok"], counts["broken"]) == (1, 1, 0)
+    stored = helpers.call_action("resource_show", id=res["id"])
+    assert (stored["link_status"], stored["link_size"], stored["link_error"]) == ("ok", 22, "")
+
+    # the file disappears from storage: broken, and said so
+    from ckan.lib import files, uploader
+    upload = uploader.get_resource_uploader(stored)
+    upload.storage.remove(files.FileData(files.Location(upload.get_path(res["id"]))))
+    counts = linkcheck.run()
+    assert (counts["checked"], counts["ok"], counts["broken"]) == (1, 0, 1)
+    stored = helpers.call_action("resource_show", id=res["id"])
+    assert stored["link_status"] == "broken"
+    assert "missing from this site's storage" in stored["link_error"]

@@ -3,7 +3,9 @@ bounded concurrency and per-host politeness; results stored as resource fields."
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import os
 import threading
 import time
 from collections import defaultdict
@@ -109,6 +111,26 @@ def check(url: str, conf: dict, limits: HostLimits, session=None) -> dict:
     return result
 
 
+def check_upload(resource: dict) -> dict:
+    """A file uploaded to this site: checked in the site's storage, not over HTTP (the site's
+    own address is often private, which the HTTP check refuses)."""
+    from ckan.lib import files, uploader
+    result = {"status": "broken", "http_status": "", "content_type": "", "size": "",
+              "error": ""}
+    upload = uploader.get_resource_uploader(resource)
+    storage = getattr(upload, "storage", None)
+    try:
+        location = files.Location(upload.get_path(resource["id"]))
+        size = storage.size(location) if storage is not None else \
+            os.path.getsize(location)
+    except (files.exc.LocationError, OSError, TypeError, AttributeError) as e:
+        result["error"] = "the uploaded file is missing from this site's storage (%s)" \
+            % e.__class__.__name__
+        return result
+    result.update(status="ok", content_type=resource.get("mimetype") or "", size=size)
+    return result
+
+
 def fields(result: dict, previous: dict, now: str) -> dict:
     """The resource fields for a check result, given the resource as it was."""
     ok = result["status"] == "ok"
@@ -178,14 +200,18 @@ def run(echo=log.info) -> dict:
     context = {"user": site_user, "ignore_auth": True}
     counts = {"checked": 0, "ok": 0, "broken": 0, "skipped": 0}
     started = time.monotonic()
-    jobs = []
+    jobs, uploads = [], []
     for resource in (r for d in _datasets(context) for r in d.get("resources") or []):
-        if urlparse(resource.get("url") or "").scheme not in ("http", "https"):
+        if resource.get("url_type") == "upload":
+            uploads.append(resource)
+        elif urlparse(resource.get("url") or "").scheme not in ("http", "https"):
             counts["skipped"] += 1
         else:
             jobs.append(resource)
     touched = set()
-    for resource, result in check_many(jobs, conf, url=lambda r: r["url"]):
+    checked = itertools.chain(((r, check_upload(r)) for r in uploads),
+                              check_many(jobs, conf, url=lambda r: r["url"]))
+    for resource, result in checked:
         now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
         if not _store(resource["id"], fields(result, resource, now)):
             echo("not stored: %s %s: resource gone" % (resource["id"], resource["url"]))
