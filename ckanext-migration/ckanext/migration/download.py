@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tempfile
+
+from ckanext.migration import xlsx
 
 PAGE_SIZE = 10_000
 # an Excel sheet holds 1,048,576 rows, one of them the header
@@ -72,29 +73,11 @@ class Rows:
             result = self._search(params)
 
 
-def _text(sheet):
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-
-    def convert(value):
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            value = json.dumps(value, ensure_ascii=False)
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        if value.startswith("=") or value in ERROR_CODES:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # text, never a formula or an error value
-            return cell
-        return value
-    return convert
-
-
 def _converter(field_type: str, sheet):
     """How a DataStore value of ``field_type`` (as ``datastore_search`` gives it) becomes
     a cell value: numbers and booleans stay typed, timestamps and dates become Excel dates,
     arrays and JSON become their JSON text, everything else text."""
-    text = _text(sheet)
+    text = xlsx.text_converter(sheet)
     if field_type in ("int", "int4", "int8", "int2", "integer", "bigint", "smallint",
                       "numeric", "float", "float4", "float8", "real", "double precision",
                       "bool", "boolean"):
@@ -109,15 +92,6 @@ def _converter(field_type: str, sheet):
                 return text(v)
         return to_date
     return text
-
-
-def _bold(sheet, value):
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = Font(bold=True)
-    cell.data_type = "s"
-    return cell
 
 
 def xlsx_file(rows: Rows, metadata) -> tuple:
@@ -135,24 +109,17 @@ def xlsx_file(rows: Rows, metadata) -> tuple:
     about = workbook.create_sheet("Metadata")
     about.column_dimensions["A"].width = 22
     about.column_dimensions["B"].width = 100
-    data.append([_bold(data, f["id"]) for f in rows.fields])
+    data.append([xlsx.bold(data, f["id"]) for f in rows.fields])
     convert = [_converter(f.get("type", "text"), data) for f in rows.fields]
     count = 0
     for page in rows.pages():
         for record in page:
             data.append([c(v) for c, v in zip(convert, record)])
         count += len(page)
-    text = _text(about)
+    text = xlsx.text_converter(about)
     for label, value in metadata(count):
-        about.append([_bold(about, label), text(value) if isinstance(value, str) else value])
-    out = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        workbook.save(out)
-    except Exception:
-        out.close()
-        raise
-    out.seek(0)
-    return out, count
+        about.append([xlsx.bold(about, label), text(value) if isinstance(value, str) else value])
+    return xlsx.save(workbook), count
 
 
 # ----------------------------------------------------------------------------- metadata

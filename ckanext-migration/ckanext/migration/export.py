@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import csv
 import io
-import tempfile
 
-from ckanext.migration import facets, quality, vocab
+from ckanext.migration import facets, quality, vocab, xlsx
 
 PAGE_SIZE = 500
 SEP = "; "
@@ -117,29 +116,17 @@ def csv_chunks(batches, dataset_url):
 def xlsx_file(batches, dataset_url):
     """A temporary file (at position 0) holding the workbook; the caller closes it."""
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("datasets")
     sheet.freeze_panes = "A2"
+    text = xlsx.text_converter(sheet)
 
     def cell(value):
-        if not isinstance(value, str):
-            return value
-        c = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        c.data_type = "s"  # text, never a formula
-        return c
+        return text(value) if isinstance(value, str) else value
 
     sheet.append(COLUMNS)
     for batch in batches:
         for pkg in batch:
             sheet.append([cell(v) for v in row(pkg, dataset_url)])
-    out = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        workbook.save(out)
-    except Exception:
-        out.close()
-        raise
-    out.seek(0)
-    return out
+    return xlsx.save(workbook)

@@ -24,14 +24,14 @@ import ckan.lib.navl.dictization_functions as dict_fns
 import ckan.plugins.toolkit as tk
 from ckan.common import current_user
 
-from ckanext.migration import download as xlsx
+from ckanext.migration import download as rows_xlsx
+from ckanext.migration import xlsx
 from ckanext.migration import helpers
 
 log = logging.getLogger(__name__)
 
 FORMATS = ("csv", "tsv", "json", "xml", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CHUNK = 64 * 1024
 ENDPOINT = "datastore.dump"
 
 
@@ -125,7 +125,7 @@ def _search(data_dict):
 
 def _rows(resource_id, data):
     try:
-        return xlsx.Rows(_search, resource_id, data, sort=data["sort"],
+        return rows_xlsx.Rows(_search, resource_id, data, sort=data["sort"],
                          offset=data["offset"], limit=data.get("limit"))
     except tk.ValidationError as e:
         _invalid(e)
@@ -160,20 +160,20 @@ def _xlsx(resource_id):
 
     rows = _rows(resource_id, data)
     dataset_url = tk.url_for("dataset.read", id=pkg["name"], _external=True)
-    described = xlsx.metadata(
+    described = rows_xlsx.metadata(
         pkg, res, dataset_url=dataset_url, download_url=request.url,
         site_title=tk.config.get("ckan.site_title"), licence=_licence(pkg),
         caveat_flags=[helpers.migration_label("caveat_flags", c)
                       for c in pkg.get("caveat_flags") or []],
         caveats=tk.h.markdown_extract(pkg.get("caveats") or "", extract_length=0),
-        filters=xlsx.describe_filters(data, data["sort"]))
+        filters=rows_xlsx.describe_filters(data, data["sort"]))
     try:
-        f, count = xlsx.xlsx_file(rows, described)
-    except xlsx.TooManyRows as e:
+        f, count = rows_xlsx.xlsx_file(rows, described)
+    except rows_xlsx.TooManyRows as e:
         return tk.abort(400, str(e))
     length = f.seek(0, 2)
     f.seek(0)
-    resp = Response(_file_chunks(f), content_type=XLSX_TYPE)
+    resp = Response(xlsx.file_chunks(f), content_type=XLSX_TYPE)
     resp.content_length = length
     # named like CKAN's other dump formats
     resp.headers["Content-Disposition"] = 'attachment; filename="%s.xlsx"' % resource_id
@@ -181,9 +181,3 @@ def _xlsx(resource_id):
     return resp
 
 
-def _file_chunks(f):
-    try:
-        while chunk := f.read(CHUNK):
-            yield chunk
-    finally:
-        f.close()

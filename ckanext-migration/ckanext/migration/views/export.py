@@ -20,13 +20,13 @@ from ckan.lib.search import SearchError
 from ckan.views.dataset import _get_search_details
 
 from ckanext.migration import export as rows
+from ckanext.migration import xlsx
 
 log = logging.getLogger(__name__)
 export = Blueprint("migration_export", __name__)
 
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-CHUNK = 64 * 1024
 
 
 class BadExport(Exception):
@@ -94,14 +94,6 @@ def _dataset_url(name):
     return tk.url_for("dataset.read", id=name, _external=True)
 
 
-def _file_chunks(f):
-    try:
-        while chunk := f.read(CHUNK):
-            yield chunk
-    finally:
-        f.close()
-
-
 def download(fmt):
     try:
         params = search_params()
@@ -116,7 +108,7 @@ def download(fmt):
         f = rows.xlsx_file(batches, _dataset_url)
         length = f.seek(0, 2)
         f.seek(0)
-        body = _file_chunks(f)
+        body = xlsx.file_chunks(f)
     resp = Response(body, content_type=FORMATS[fmt])
     if length is not None:
         resp.content_length = length
