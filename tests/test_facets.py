@@ -5,7 +5,7 @@ import pytest
 
 from ckan.tests import helpers
 
-from .factories import create_catalogue
+from .factories import create_catalogue, dataset
 
 pytestmark = pytest.mark.usefixtures("with_plugins", "migration_db")
 
@@ -103,3 +103,49 @@ def test_search_page_shows_facets_with_labels(app, catalogue):
     for title in ("Countries", "GCM objectives", "Topics", "Producers", "Freshness"):
         assert title in body
     assert "Senegal" in body and "Missing migrants" in body
+
+
+EU_LANG = "http://publications.europa.eu/resource/authority/language/"
+
+
+@pytest.fixture
+def languages():
+    """Datasets in English, French, French and Arabic (as URIs, codes and names), one private."""
+    context = create_catalogue([
+        dict(name="l1", language=[EU_LANG + "ENG"]),
+        dict(name="l2", language=[EU_LANG + "FRA", EU_LANG + "ENG"]),
+        dict(name="l3", language=["fr"]),
+        dict(name="l4", language=["Arabic"]),
+    ])
+    org = helpers.call_action("organization_show", id="catalogue")
+    helpers.call_action("package_create", context=dict(context), **dataset(
+        name="l5", title="Private in Spanish", owner_org=org["id"], private=True,
+        language=[EU_LANG + "SPA"]))
+
+
+def test_language_facet_counts_and_filter(languages):
+    result = search(**{"facet.field": '["language"]'})
+    assert items(result, "language") == {
+        "FRA": (2, "French"), "ENG": (2, "English"), "ARA": (1, "Arabic")}
+    assert sorted(r["name"] for r in search(fq="language:FRA")["results"]) == ["l2", "l3"]
+    assert [r["name"] for r in search(fq="language:ARA")["results"]] == ["l4"]
+    # the stored value stays as given
+    assert helpers.call_action("package_show", id="l3")["language"] == ["fr"]
+
+
+def test_language_facet_private_dataset_counted_for_its_organization_only(app, languages):
+    from ckan.tests import factories
+    assert "SPA" not in items(search(**{"facet.field": '["language"]'}), "language")
+    body = app.get("/dataset/").body
+    assert "Languages" in body and "Spanish" not in body
+    admin = factories.Sysadmin()
+    result = helpers.call_action("package_search", context={"user": admin["name"]},
+                                 include_private=True, **{"facet.field": '["language"]'})
+    assert items(result, "language")["SPA"] == (1, "Spanish")
+
+
+def test_language_facet_labels_in_the_visitors_language(app, languages):
+    body = app.get("/fr/dataset/").body
+    assert "Français" in body and "Anglais" in body and "Arabe" in body
+    body = app.get("/ar/dataset/?language=FRA").body
+    assert "الفرنسية" in body

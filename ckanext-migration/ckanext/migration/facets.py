@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from ckanext.migration import quality, vocab
+from ckanext.migration import multilingual, quality, vocab
 
 # facet field -> (title, vocabulary whose labels name the values, or None)
 FACETS = OrderedDict([
@@ -15,6 +15,7 @@ FACETS = OrderedDict([
     ("producer", ("Producers", None)),
     ("source_type", ("Source types", "source_types")),
     ("disaggregation", ("Disaggregation", "disaggregation")),
+    ("language", ("Languages", None)),
     ("res_format", ("Formats", None)),
     ("freshness", ("Freshness", None)),
     ("link_health", ("Link checks", None)),
@@ -27,6 +28,8 @@ def value_label(facet: str, value: str) -> str:
         return quality.FRESHNESS_LABELS.get(value, value)
     if facet == "link_health":
         return quality.LINK_HEALTH_LABELS.get(value, value)
+    if facet == "language":
+        return multilingual.language_name(value)
     if facet == "gcm_objectives":
         term = vocab.get_vocabulary("gcm_objectives").get(value)
         return "%s. %s" % (term.code, term.label) if term else value

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ckanext.migration import quality, vocab
+from ckanext.migration import multilingual, quality, vocab
 from ckanext.migration.facets import value_label
 
 MULTI_VALUED = ("countries", "gcm_objectives", "topics", "population_covered",
@@ -29,6 +29,8 @@ def index_fields(validated: dict) -> dict:
     out["regions_stated"] = list(validated.get("regions") or [])
     out["producer"] = [c["name"] for c in validated.get("creator") or []
                        if isinstance(c, dict) and c.get("name")]
+    # the language of the data as EU authority codes (FRA), whatever form the source gave
+    out["language"] = multilingual.language_codes(validated.get("language"))
     sample = validated.get("sample_size")
     out["sample_size"] = sample if isinstance(sample, int) else None
     out.update(quality.computed_fields(validated))
