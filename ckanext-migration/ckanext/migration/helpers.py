@@ -4,29 +4,35 @@ from __future__ import annotations
 import re
 
 from ckanext.migration import facets, quality, vocab, worldmap
+from ckanext.migration.translation import N_
+from ckanext.migration.translation import N_
 
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
 
 def migration_vocabulary_choices(field: dict) -> list:
-    """Scheming choices of a vocabulary field, labelled as the field asks."""
+    """Scheming choices of a vocabulary field, labelled as the field asks, in the request's
+    language (vocab.label; English where a label has no translation)."""
     vocabulary = vocab.get_vocabulary(field["vocabulary"])
     value_attr = field.get("value_attr", "code")
     label_attr = field.get("choice_label_attr", "label")
+    lang = vocab.normalise_lang()
     out = []
     for term in vocabulary.terms:
-        label = term.attrs.get(label_attr) if label_attr != "label" else term.label
-        if vocabulary.name == "gcm_objectives" and label_attr == "label":
-            label = "%s. %s" % (term.code, term.label)
-        out.append({"value": term.uri if value_attr == "uri" else term.code,
-                    "label": label or term.label})
+        if vocabulary.name == "countries":
+            label = vocab.label("countries", term.code, lang)
+        else:
+            label = term.text(label_attr, lang) if label_attr != "label" else None
+            label = label or term.text("label", lang)
+            if vocabulary.name == "gcm_objectives" and label_attr == "label":
+                label = "%s. %s" % (term.code, label)
+        out.append({"value": term.uri if value_attr == "uri" else term.code, "label": label})
     return out
 
 
 def migration_label(vocabulary: str, value: str) -> str:
-    voc = vocab.get_vocabulary(vocabulary)
-    term = voc.get(value) or voc.by_uri(value)
-    return term.label if term else value
+    """The label of a vocabulary code (or term URI) in the request's language."""
+    return vocab.label(vocabulary, value, default=value)
 
 
 def migration_facet_label(facet: str, value: str) -> str:
@@ -37,9 +43,13 @@ def migration_quality(pkg: dict) -> dict:
     """Freshness and transparency of a dataset, for display."""
     computed = quality.computed_fields(pkg)
     state = computed["freshness"]
-    computed["freshness_label"] = quality.FRESHNESS_LABELS[state]
+    import ckan.plugins.toolkit as tk
+    # the labels are interface strings (quality.py), shown in the visitor's language
+    computed["freshness_label"] = tk._(quality.FRESHNESS_LABELS[state])
     computed["last_updated"] = quality.last_updated(pkg)
-    computed["link_health_label"] = quality.LINK_HEALTH_LABELS[computed["link_health"]]
+    link_health = quality.LINK_HEALTH_LABELS[computed["link_health"]]
+    computed["link_health_label"] = tk._(link_health)
+    computed["transparency_missing"] = [tk._(m) for m in computed["transparency_missing"]]
     computed["raw_data_broken_since"] = quality.raw_data_broken_since(pkg)
     return computed
 
@@ -51,8 +61,8 @@ def migration_facet_item_label(item: dict) -> str:
 
 
 def migration_gcm_title(code: str) -> str:
-    term = vocab.get_vocabulary("gcm_objectives").get(str(code))
-    return term.attrs.get("title", term.label) if term else str(code)
+    """The official title of a GCM objective in the request's language."""
+    return vocab.title("gcm_objectives", str(code), default=str(code))
 
 
 def migration_overview() -> dict:
@@ -207,13 +217,13 @@ def migration_search_sorting() -> list:
     freshness (freshest first, see indexing.py's ``freshness_rank``) and the last update at
     the source. Each is a plain ``sort`` query parameter, so every order is a shareable URL."""
     return [
-        ("Relevance", "score desc, metadata_modified desc"),
-        ("Name Ascending", "title_string asc"),
-        ("Name Descending", "title_string desc"),
-        ("Last Modified", "metadata_modified desc"),
-        ("Transparency score (highest first)", "transparency_score desc, metadata_modified desc"),
-        ("Freshness (freshest first)", "freshness_rank asc, metadata_modified desc"),
-        ("Last update at the source (newest first)", "modified desc, metadata_modified desc"),
+        (N_("Relevance"), "score desc, metadata_modified desc"),
+        (N_("Name Ascending"), "title_string asc"),
+        (N_("Name Descending"), "title_string desc"),
+        (N_("Last Modified"), "metadata_modified desc"),
+        (N_("Transparency score (highest first)"), "transparency_score desc, metadata_modified desc"),
+        (N_("Freshness (freshest first)"), "freshness_rank asc, metadata_modified desc"),
+        (N_("Last update at the source (newest first)"), "modified desc, metadata_modified desc"),
     ]
 
 

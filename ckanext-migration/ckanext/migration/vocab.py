@@ -2,7 +2,15 @@
 
 The vocabularies are data (``vocabularies/<name>.yaml``, a list of terms with ``code``, ``label``,
 ``uri``, optional ``description`` and extra attributes) plus ``countries``, computed from pycountry.
-Everything loads lazily once and is cached. This module must not import CKAN.
+Everything loads lazily once and is cached. This module must not import CKAN at import time
+(``current_lang()`` asks CKAN for the request's language when it is called).
+
+Languages: ``label``, ``title`` and ``description`` are English; their translations are the same
+key with a language suffix (``label_fr``, ``title_ar``...). ``label(vocabulary, code, lang)``
+reads them, falling back to English when a translation is missing; ``all_labels()`` gives every
+language's label and title (search expansion). Country names come from pycountry's ISO 3166
+translations (countries.py). Adding a language = adding ``label_<lang>`` keys to the files and
+the code to ``LANGUAGES``.
 """
 import functools
 import os
@@ -15,6 +23,11 @@ EU_FREQUENCY_URI = "http://publications.europa.eu/resource/authority/frequency/"
 VOCAB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vocabularies")
 COMPUTED = ("countries",)
 _CORE = ("code", "label", "uri", "description")
+# languages the vocabulary files carry labels in (English is the plain key)
+LANGUAGES = ("en", "fr", "es", "ar")
+DEFAULT_LANG = "en"
+# text attributes that have per-language variants (``<attr>_<lang>``)
+TEXT_ATTRS = ("label", "title", "description")
 # M49 places these in the Channel Islands (830), an intermediate region country_converter lacks.
 _M49_OVERRIDES = {"GGY": "830", "JEY": "830"}
 
@@ -31,6 +44,27 @@ class Term:
 
     def get(self, key, default=None):
         return self.attrs.get(key, default)
+
+    def text(self, attr="label", lang=None):
+        """``attr`` (label, title, description) in ``lang``; English when it has no translation.
+
+        ``lang`` None: the current request's language (English outside a request).
+        """
+        lang = normalise_lang(lang)
+        english = getattr(self, attr) if attr in _CORE else self.attrs.get(attr)
+        if lang == DEFAULT_LANG:
+            return english
+        return self.attrs.get("%s_%s" % (attr, lang)) or english
+
+    def texts(self, attr="label"):
+        """{language: text} of ``attr`` in every language it is given in, English first."""
+        english = getattr(self, attr) if attr in _CORE else self.attrs.get(attr)
+        out = {DEFAULT_LANG: english} if english else {}
+        prefix = attr + "_"
+        for key, value in self.attrs.items():
+            if key.startswith(prefix) and value and isinstance(value, str):
+                out.setdefault(key[len(prefix):], value)
+        return out
 
     def as_dict(self):
         d = {k: getattr(self, k) for k in _CORE}
@@ -172,6 +206,97 @@ def countries_in_region(m49):
     if m49 == "001":
         return get_vocabulary("countries").codes()
     return [c for c, chain in _country_regions().items() if m49 in chain]
+
+
+def current_lang():
+    """The language of the current CKAN request ("en" outside a request or without CKAN)."""
+    try:
+        from ckan.lib.i18n import get_lang
+        return get_lang() or DEFAULT_LANG
+    except Exception:  # no request context, no CKAN: English
+        return DEFAULT_LANG
+
+
+def normalise_lang(lang=None):
+    """``lang`` (None = the request's) as a bare language code: "fr_CA" -> "fr"."""
+    if lang is None:
+        lang = current_lang()
+    lang = str(lang or DEFAULT_LANG).strip().replace("-", "_")
+    return lang.split("_", 1)[0].lower() or DEFAULT_LANG
+
+
+def _term(vocabulary_name, code):
+    voc = get_vocabulary(vocabulary_name)
+    return voc.get(code) or voc.by_uri(code)
+
+
+def label(vocabulary_name, code, lang=None, default=None):
+    """The label of ``code`` (or term URI) in ``vocabulary_name``, in ``lang``.
+
+    ``lang`` None = the current request's language. Falls back to English when a translation
+    is missing, and to ``default`` (else the code itself, as a string) for an unknown code.
+    Countries are named by pycountry's ISO 3166 translations (countries.name).
+    """
+    if vocabulary_name == "countries":
+        from ckanext.migration import countries
+        iso3 = countries.to_iso3(code, lenient=False)
+        if iso3:
+            return countries.name(iso3, lang)
+        return default if default is not None else ("" if code is None else str(code))
+    term = _term(vocabulary_name, code)
+    if term is None:
+        return default if default is not None else ("" if code is None else str(code))
+    return term.text("label", lang)
+
+
+def title(vocabulary_name, code, lang=None, default=None):
+    """A term's ``title`` (GCM objectives: the official title) in ``lang``, else its label."""
+    term = None if vocabulary_name == "countries" else _term(vocabulary_name, code)
+    if term is None:
+        return label(vocabulary_name, code, lang, default)
+    return term.text("title", lang) or term.text("label", lang)
+
+
+def description(vocabulary_name, code, lang=None):
+    """A term's description in ``lang`` (English fallback), or None."""
+    term = None if vocabulary_name == "countries" else _term(vocabulary_name, code)
+    return term.text("description", lang) if term is not None else None
+
+
+def labels(vocabulary_name, code):
+    """{language: label} of a term in every language of LANGUAGES it has one in."""
+    if vocabulary_name == "countries":
+        from ckanext.migration import countries
+        iso3 = countries.to_iso3(code, lenient=False)
+        return {lang: countries.name(iso3, lang) for lang in LANGUAGES} if iso3 else {}
+    term = _term(vocabulary_name, code)
+    return term.texts("label") if term is not None else {}
+
+
+def all_labels(vocabulary_name, code):
+    """Every language's label and title of a term, deduplicated (for search expansion).
+
+    [] for an unknown code.
+    """
+    if vocabulary_name == "countries":
+        from ckanext.migration import countries
+        iso3 = countries.to_iso3(code, lenient=False)
+        return countries.all_names(iso3) if iso3 else []
+    term = _term(vocabulary_name, code)
+    if term is None:
+        return []
+    out = []
+    for attr in ("label", "title"):
+        for text in term.texts(attr).values():
+            if text not in out:
+                out.append(text)
+    return out
+
+
+def choices(vocabulary_name, lang=None):
+    """ckanext-scheming ``choices`` labelled in ``lang`` (None = the request's language)."""
+    return [{"value": t.code, "label": label(vocabulary_name, t.code, lang)}
+            for t in get_vocabulary(vocabulary_name)]
 
 
 def frequency_thresholds(code_or_uri):
