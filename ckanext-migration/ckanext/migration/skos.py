@@ -3,7 +3,8 @@
 One ``skos:ConceptScheme`` per vocabulary file (``vocabularies/<name>.yaml``), at
 ``https://w3id.org/migration-catalogue/vocab/<name>`` (``_`` written ``-``), with a
 ``dct:title``; each term is a ``skos:Concept`` at its own ``uri`` with ``skos:prefLabel``
-(English), ``skos:definition`` (the description; for GCM objectives their official title in
+(one per language: English, French, Spanish, Arabic, from the ``label_<lang>`` keys of the
+vocabulary files), ``skos:definition`` (likewise per language) (the description; for GCM objectives their official title in
 A/RES/73/195), ``skos:notation`` (the code), ``skos:inScheme`` and, unless it has a parent,
 ``skos:topConceptOf``. Topics are ``skos:related`` to the GCM objectives they inform; M49
 regions are ``skos:broader`` their parent region (and the parent ``skos:narrower`` them).
@@ -98,14 +99,17 @@ def add_scheme(g, name):
     for term in voc:
         concept = URIRef(term.uri)
         g.add((concept, RDF.type, SKOS.Concept))
-        g.add((concept, SKOS.prefLabel, Literal(term.label, lang=LANG)))
+        # one skos:prefLabel per language the term has a label in (vocab.LANGUAGES)
+        for lang, text in term.texts("label").items():
+            g.add((concept, SKOS.prefLabel, Literal(text, lang=lang)))
         g.add((concept, SKOS.notation, Literal(term.code)))
         g.add((concept, SKOS.inScheme, scheme))
-        definition = term.get("title") if name == "gcm_objectives" else term.description
-        if definition:
-            g.add((concept, SKOS.definition, Literal(definition, lang=LANG)))
+        definitions = term.texts("title" if name == "gcm_objectives" else "description")
+        for lang, text in definitions.items():
+            g.add((concept, SKOS.definition, Literal(text, lang=lang)))
         if name == "gcm_objectives" and term.description:
-            g.add((concept, SKOS.scopeNote, Literal(term.description, lang=LANG)))
+            for lang, text in term.texts("description").items():
+                g.add((concept, SKOS.scopeNote, Literal(text, lang=lang)))
         parent = voc.get(term.get("parent")) if term.get("parent") else None
         if parent is not None:
             g.add((concept, SKOS.broader, URIRef(parent.uri)))

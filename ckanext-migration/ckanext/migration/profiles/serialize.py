@@ -50,7 +50,9 @@ class SerializeMixin:
     def _concept(self, name, term):
         concept = URIRef(term.uri)
         self.g.add((concept, RDF.type, SKOS.Concept))
-        self.g.add((concept, SKOS.prefLabel, Literal(term.label, lang=LANG)))
+        # the vocabulary's label in every language it has (English, French, Spanish, Arabic)
+        for lang, text in term.texts("label").items():
+            self.g.add((concept, SKOS.prefLabel, Literal(text, lang=lang)))
         self.g.add((concept, SKOS.inScheme, scheme(name)))
         return concept
 

@@ -83,6 +83,7 @@ def _html(name):
     info = skos.scheme_info(name)
     parts = skos.COMBINED.get(name, (name,))
     schemes = []
+    lang = vocab.normalise_lang()
     for part in parts:
         voc = vocab.get_vocabulary(part)
         concepts = []
@@ -93,8 +94,10 @@ def _html(name):
                 related = [objectives.get(str(c)) for c in term.get("gcm_objectives") or ()]
             parent = voc.get(term.get("parent")) if term.get("parent") else None
             concepts.append({
-                "code": term.code, "label": term.label, "uri": term.uri,
-                "definition": term.get("title") if part == "gcm_objectives" else term.description,
+                # in the visitor's language (English where a label has no translation)
+                "code": term.code, "label": term.text("label", lang), "uri": term.uri,
+                "definition": term.text("title" if part == "gcm_objectives" else "description",
+                                        lang),
                 "broader": parent, "related": [r for r in related if r is not None]})
         schemes.append(dict(skos.scheme_info(part), concepts=concepts))
     formats = {fmt: tk.url_for("migration_vocabulary.read", name=f"{name}.{fmt}")
