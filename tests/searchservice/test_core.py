@@ -1,4 +1,5 @@
 """Durability: committed documents survive restarts and crashes; schema changes re-index."""
+import json
 import os
 import signal
 import socket
@@ -47,6 +48,44 @@ def test_schema_change_reindexes_stored_documents(tmp_path, solr_schema):
     doc = s.select(q="gcm_objectives:8", fl="gcm_objectives")["response"]["docs"][0]
     assert doc == {"gcm_objectives": ["8"]}
     reg2.close()
+
+
+def test_index_of_an_older_analysis_mapping_is_reindexed(tmp_path, solr_schema):
+    """An index written when the analyzers had other names (the Sénégal fix changed them)
+    is re-indexed from its stored documents with today's analysis, not dropped."""
+    import tantivy
+
+    from ckanext.migration.searchservice import core as core_module
+    from ckanext.migration.searchservice.documents import SOURCE_FIELD
+
+    path = tmp_path / "ckan"
+    index_dir = path / "index"
+    index_dir.mkdir(parents=True)
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("title", tokenizer_name="a_simple_lowercase_stem_ascii_fold",
+                           index_option="position")
+    builder.add_bytes_field(SOURCE_FIELD, stored=True, indexed=False)
+    old = tantivy.Index(builder.build(), path=str(index_dir))
+    old.register_tokenizer("a_simple_lowercase_stem_ascii_fold", tantivy.TextAnalyzerBuilder(
+        tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).build())
+    writer = old.writer(15_000_000, 1)
+    doc = tantivy.Document()
+    doc.add_text("title", "Migration au Sénégal")
+    doc.add_bytes(SOURCE_FIELD, json.dumps(make_doc(1, title="Migration au Sénégal"))
+                  .encode("utf-8"))
+    writer.add_document(doc)
+    writer.commit()
+    writer.wait_merging_threads()
+    del writer, old
+    (path / "schema.xml").write_bytes(solr_schema.raw)
+    (path / "stamp").write_text("2:%s" % solr_schema.digest)
+    assert core_module.FORMAT_VERSION != "2"
+
+    reg = CoreRegistry(str(tmp_path), solr_schema)
+    s = Solr(reg)
+    assert s.names(q="Senegal", defType="dismax", qf="text") == ["ds-1"]
+    assert not [p for p in os.listdir(path) if "unreadable" in p]
+    reg.close()
 
 
 def _free_port():

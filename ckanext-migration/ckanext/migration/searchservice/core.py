@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_COPY = "schema.xml"
 INDEX_DIR = "index"
-FORMAT_VERSION = "2"  # bump when the mapping onto tantivy changes
+FORMAT_VERSION = "3"  # bump when the mapping onto tantivy changes
 WRITER_HEAP = 128 * 1024 * 1024
 
 
@@ -87,12 +87,11 @@ class Core:
     def _migrate(self, index_dir: str):
         """The schema changed: re-index every stored source document with the new one."""
         log.warning("core %s: schema changed, re-indexing from stored documents", self.name)
-        old_schema_file = os.path.join(self.path, SCHEMA_COPY)
-        old = parse_schema(open(old_schema_file, "rb").read())
-        old_index = tantivy.Index(build_tantivy_schema(old), path=index_dir, reuse=True)
-        for key, analyzer in analyzers_of(old).items():
-            old_index.register_tokenizer(key, analyzer)
-            old_index.register_fast_field_tokenizer(key, analyzer)
+        # the old schema copy must still parse, else the index is set aside
+        parse_schema(open(os.path.join(self.path, SCHEMA_COPY), "rb").read())
+        # opened with the schema it was written with (tokenizer names of an older mapping
+        # included): only the stored source documents are read back
+        old_index = tantivy.Index.open(index_dir)
         new_dir = index_dir + ".new"
         shutil.rmtree(new_dir, ignore_errors=True)
         os.makedirs(new_dir)

@@ -7,6 +7,7 @@ import json
 
 import tantivy
 
+from . import arabic
 from .dates import UTC, format_date, parse_date
 from .errors import BadRequest
 from .schema import Analyzer, FieldDef, SolrSchema
@@ -33,7 +34,17 @@ def json_path(name: str) -> str:
     return name.replace("\\", "\\\\").replace(".", "\\.")
 
 
+_TANTIVY_FILTERS = {
+    "lowercase": tantivy.Filter.lowercase,
+    "ascii_fold": tantivy.Filter.ascii_fold,
+    "stopwords": lambda: tantivy.Filter.stopword("english"),
+    "stem": lambda: tantivy.Filter.stemmer("english"),
+}
+
+
 def build_analyzer(an: Analyzer):
+    """The tantivy analyzer of a chain; the Arabic filters, which tantivy lacks, are
+    applied to the text beforehand (``prepare_text``)."""
     if an.tokenizer == "ngram":
         tok = tantivy.Tokenizer.ngram(an.ngram[0], an.ngram[1], False)
     elif an.tokenizer == "raw":
@@ -43,15 +54,40 @@ def build_analyzer(an: Analyzer):
     else:
         tok = tantivy.Tokenizer.whitespace()
     builder = tantivy.TextAnalyzerBuilder(tok).filter(tantivy.Filter.remove_long(255))
-    if an.lowercase:
-        builder = builder.filter(tantivy.Filter.lowercase())
-    if an.stopwords:
-        builder = builder.filter(tantivy.Filter.stopword("english"))
-    if an.stem:
-        builder = builder.filter(tantivy.Filter.stemmer("english"))
-    if an.ascii_fold:
-        builder = builder.filter(tantivy.Filter.ascii_fold())
+    for name in an.filters:
+        make = _TANTIVY_FILTERS.get(name)
+        if make is not None:
+            builder = builder.filter(make())
     return builder.build()
+
+
+def prepare_text(an: Analyzer, text: str) -> str:
+    """A text value as tantivy's chain for ``an`` should see it (Arabic filters done)."""
+    return arabic.prepare(text, an.filters) if an.arabic else text
+
+
+_FOLDER = []
+
+
+def _fold(text: str) -> str:
+    if not _FOLDER:
+        _FOLDER.append(tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw())
+                       .filter(tantivy.Filter.ascii_fold()).build())
+    tokens = _FOLDER[0].analyze(text)
+    return tokens[0] if tokens else text
+
+
+def multiterm_text(an: Analyzer, text: str) -> str:
+    """A wildcard or fuzzy term through Solr's multi-term-aware filters of a chain
+    (lower-casing, folding, Arabic normalisation; never stemming or stop words)."""
+    for name in an.filters:
+        if name == "lowercase":
+            text = text.lower()
+        elif name == "ascii_fold":
+            text = _fold(text)
+        elif name == "arabic_normalize":
+            text = arabic.normalise(text)
+    return text
 
 
 def analyzers_of(schema: SolrSchema) -> dict:
@@ -213,7 +249,10 @@ class DocumentBuilder:
             return
         if dyn_index is not None:
             bucket = dynamic.setdefault(dyn_index, {}).setdefault(name, [])
-            if fd.kind in ("string", "text"):
+            if fd.kind == "text":
+                an = fd.type.index_analyzer
+                bucket.extend(_clip(prepare_text(an, v)) for v in values)
+            elif fd.kind == "string":
                 bucket.extend(_clip(v) for v in values)
             elif fd.kind == "date":
                 bucket.extend(to_millis(parse_date(v)) for v in values)
@@ -222,8 +261,10 @@ class DocumentBuilder:
             return
         kind = fd.kind
         for v in values:
-            if kind in ("string", "text"):
-                doc.add_text(name, _clip(v) if kind == "string" else v)
+            if kind == "string":
+                doc.add_text(name, _clip(v))
+            elif kind == "text":
+                doc.add_text(name, prepare_text(fd.type.index_analyzer, v))
             elif kind == "int":
                 doc.add_integer(name, v)
             elif kind == "float":

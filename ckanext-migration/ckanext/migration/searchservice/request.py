@@ -19,7 +19,8 @@ from luqum.exceptions import ParseError
 from luqum.parser import parser as luqum_parser
 
 from .dates import ISO_DATE, UTC, parse_date
-from .documents import dynamic_field_name, json_path, to_millis
+from .documents import (dynamic_field_name, json_path, multiterm_text,
+                        prepare_text, to_millis)
 from .errors import BadRequest
 
 Occur = tantivy.Occur
@@ -273,7 +274,8 @@ class QueryBuilder:
         return fd, field_path(name, dyn), dyn is not None
 
     def _analyse(self, fd, text: str) -> list:
-        return self.core.analyzers[fd.type.query_analyzer.key].analyze(text)
+        an = fd.type.query_analyzer
+        return self.core.analyzers[an.key].analyze(prepare_text(an, text))
 
     # -- leaves ---------------------------------------------------------------------
     def term(self, field: str, raw: str) -> Optional[object]:
@@ -344,8 +346,9 @@ class QueryBuilder:
             raise BadRequest("wildcard queries need a string or text field, %s is %s"
                              % (fd.name, fd.kind))
         # Solr applies the multi-term-aware filters (lowercasing, folding) to wildcards
-        lower = fd.kind == "text" and fd.type.query_analyzer.lowercase
-        return Q.regex_query(self.tschema, path, wildcard_regex(raw, lower))
+        if fd.kind == "text":
+            raw = multiterm_text(fd.type.query_analyzer, raw)
+        return Q.regex_query(self.tschema, path, wildcard_regex(raw))
 
     def phrase(self, field: str, quoted: str, slop: int = 0):
         fd, path, dyn = self.field(field)
@@ -410,9 +413,9 @@ class QueryBuilder:
         field = field or ctx["df"]
         fd, path, _dyn = self.field(field)
         text = unescape(node.term.value)
-        if fd.kind == "text" and fd.type.query_analyzer.lowercase:
-            # like Solr, multi-term queries are lowercased but not stemmed
-            text = text.lower()
+        if fd.kind == "text":
+            # like Solr, multi-term queries are lowercased and folded but not stemmed
+            text = multiterm_text(fd.type.query_analyzer, text)
         degree = node.degree
         distance = 2 if degree is None else max(0, min(2, int(round(float(degree)))))
         return Q.fuzzy_term_query(self.tschema, path, text, distance)

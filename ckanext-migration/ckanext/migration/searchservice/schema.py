@@ -32,23 +32,56 @@ class SchemaError(ValueError):
     """The schema file cannot be used."""
 
 
+# Solr token filter classes -> the service's filters (applied in the schema's order);
+# filters not listed here (word delimiter, flatten, synonyms) change nothing we model
+_FILTERS = (
+    (("LowerCase",), "lowercase"),
+    (("ASCIIFolding", "ICUFolding"), "ascii_fold"),
+    (("ArabicNormalization",), "arabic_normalize"),
+    (("ArabicStem",), "arabic_stem"),
+    (("StopFilter",), "stopwords"),
+    (("SnowballPorter", "PorterStem", "KStem", "EnglishMinimalStem"), "stem"),
+)
+
+
 @dataclass(frozen=True)
 class Analyzer:
-    """An analysis chain reduced to tantivy's building blocks."""
+    """An analysis chain reduced to tantivy's building blocks.
+
+    ``filters`` keeps the schema's order: folding before stemming is not the same as
+    stemming before folding ("Senegal" -> "seneg" while "Sénégal" stays whole).
+    """
     tokenizer: str = "whitespace"  # whitespace | simple | ngram | raw
     ngram: tuple = (2, 10)
-    lowercase: bool = False
-    stem: bool = False
-    ascii_fold: bool = False
-    stopwords: bool = False
+    filters: tuple = ()
+
+    @property
+    def lowercase(self) -> bool:
+        return "lowercase" in self.filters
+
+    @property
+    def stem(self) -> bool:
+        return "stem" in self.filters
+
+    @property
+    def ascii_fold(self) -> bool:
+        return "ascii_fold" in self.filters
+
+    @property
+    def stopwords(self) -> bool:
+        return "stopwords" in self.filters
+
+    @property
+    def arabic(self) -> bool:
+        """Arabic normalisation or stemming, done by the service before tantivy's chain."""
+        return "arabic_normalize" in self.filters or "arabic_stem" in self.filters
 
     @property
     def key(self) -> str:
         parts = [self.tokenizer]
         if self.tokenizer == "ngram":
             parts.append("%d_%d" % self.ngram)
-        parts += [flag for flag in ("lowercase", "stem", "ascii_fold", "stopwords")
-                  if getattr(self, flag)]
+        parts += list(self.filters)
         return "a_" + "_".join(parts)
 
 
@@ -130,11 +163,12 @@ def _analyzer(node) -> Analyzer:
         kwargs["tokenizer"] = "simple"
     else:
         kwargs["tokenizer"] = "whitespace"
-    kwargs["lowercase"] = any(f.startswith("LowerCase") for f in filters)
-    kwargs["stem"] = any(f.startswith(("SnowballPorter", "PorterStem", "KStem",
-                                       "EnglishMinimalStem")) for f in filters)
-    kwargs["ascii_fold"] = any(f.startswith("ASCIIFolding") for f in filters)
-    kwargs["stopwords"] = any(f.startswith("StopFilter") for f in filters)
+    chain = []
+    for f in filters:
+        for prefixes, name in _FILTERS:
+            if f.startswith(prefixes) and name not in chain:
+                chain.append(name)
+    kwargs["filters"] = tuple(chain)
     return Analyzer(**kwargs)
 
 
