@@ -14,6 +14,12 @@ def _concepts(g, scheme):
     return set(g.subjects(SKOS.inScheme, scheme))
 
 
+def _in(g, subject, predicate, lang="en"):
+    """The one literal of ``subject predicate`` in language ``lang``."""
+    (value,) = [o for o in g.objects(subject, predicate) if o.language == lang]
+    return value
+
+
 def test_every_vocabulary_file_is_a_scheme_and_countries_are_not():
     names = skos.scheme_names()
     files = [n for n in vocab.vocabulary_names() if n != "countries"]
@@ -37,14 +43,14 @@ def test_gcm_objectives_scheme():
     assert one in concepts
     assert (one, RDF.type, SKOS.Concept) in g
     assert g.value(one, SKOS.notation) == Literal("1")
-    assert g.value(one, SKOS.prefLabel) == Literal("Accurate and disaggregated data", lang="en")
-    assert g.value(one, SKOS.definition) == Literal(
+    assert _in(g, one, SKOS.prefLabel) == Literal("Accurate and disaggregated data", lang="en")
+    assert _in(g, one, SKOS.definition) == Literal(
         "Objective 1: Collect and utilize accurate and disaggregated data as a basis for "
         "evidence-based policies", lang="en")
     assert (one, SKOS.topConceptOf, GCM) in g and (GCM, SKOS.hasTopConcept, one) in g
     # every objective: its official title as definition, numbered like its code
     for term in vocab.get_vocabulary("gcm_objectives"):
-        definition = str(g.value(URIRef(term.uri), SKOS.definition))
+        definition = str(_in(g, URIRef(term.uri), SKOS.definition))
         assert definition == term.get("title")
         assert definition.startswith("Objective %s: " % term.code)
     assert sorted(int(n) for n in g.objects(None, SKOS.notation)) == list(range(1, 24))
@@ -57,14 +63,14 @@ def test_topics_are_related_to_their_objectives():
     for term in vocab.get_vocabulary("topics"):
         c = URIRef(term.uri)
         assert (c, SKOS.topConceptOf, TOPICS) in g
-        assert g.value(c, SKOS.prefLabel) == Literal(term.label, lang="en")
+        assert _in(g, c, SKOS.prefLabel) == Literal(term.label, lang="en")
         assert g.value(c, SKOS.notation) == Literal(term.code)
         related = {str(o) for o in g.objects(c, SKOS.related)}
         assert related == {BASE + "gcm-objective/%s" % o for o in term.get("gcm_objectives")}
         assert related  # every topic informs at least one objective
     rem = URIRef(BASE + "topic/remittances")
     assert set(g.objects(rem, SKOS.related)) == {URIRef(BASE + "gcm-objective/20")}
-    assert "transfers" in g.value(rem, SKOS.definition)
+    assert "transfers" in _in(g, rem, SKOS.definition)
 
 
 def test_regions_are_a_hierarchy():
@@ -75,7 +81,7 @@ def test_regions_are_a_hierarchy():
     assert set(g.subjects(SKOS.topConceptOf, scheme)) == {world}
     assert (africa, SKOS.broader, world) in g and (ssa, SKOS.broader, africa) in g
     assert (west, SKOS.broader, ssa) in g and (ssa, SKOS.narrower, west) in g
-    assert g.value(west, SKOS.prefLabel) == Literal("Western Africa", lang="en")
+    assert _in(g, west, SKOS.prefLabel) == Literal("Western Africa", lang="en")
     assert g.value(west, SKOS.notation) == Literal("011")
     # every region but World has exactly one broader region, in the scheme
     for c in _concepts(g, scheme) - {world}:
@@ -110,3 +116,23 @@ def test_every_concept_has_label_notation_and_scheme():
             scheme = g.value(c, SKOS.inScheme)
             assert (scheme, RDF.type, SKOS.ConceptScheme) in g
             assert g.value(scheme, DCTERMS.title) is not None
+
+
+@pytest.mark.parametrize("name", [n for n in skos.scheme_names() if n not in skos.COMBINED])
+def test_every_concept_has_a_label_in_every_language(name):
+    g = skos.scheme_graph(name)
+    for c in _concepts(g, skos.scheme_uri(name)):
+        languages = sorted(o.language for o in g.objects(c, SKOS.prefLabel))
+        assert languages == sorted(vocab.LANGUAGES), c
+
+
+def test_labels_in_four_languages_survive_every_format():
+    senegal_region = URIRef(BASE + "m49/011")
+    data = skos.serialize("regions", "ttl")
+    g = Graph().parse(data=data, format="turtle")
+    assert _in(g, senegal_region, SKOS.prefLabel, "fr") == Literal("Afrique occidentale", lang="fr")
+    assert _in(g, senegal_region, SKOS.prefLabel, "ar") == Literal("غرب أفريقيا", lang="ar")
+    one = URIRef(BASE + "gcm-objective/1")
+    g = Graph().parse(data=skos.serialize("gcm_objectives", "jsonld"), format="json-ld")
+    assert _in(g, one, SKOS.prefLabel, "es") == Literal("Datos", lang="es")
+    assert str(_in(g, one, SKOS.definition, "fr")).startswith("Objectif 1 : Collecter")

@@ -180,3 +180,95 @@ def test_does_not_import_ckan():
     code = ("import sys; from ckanext.migration import vocab; vocab.get_vocabulary('topics'); "
             "assert not any(m == 'ckan' or m.startswith('ckan.') for m in sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- languages (issue 11) ---------------------------------------------------------------
+
+FILES = [n for n in vocab.vocabulary_names() if n not in vocab.COMPUTED]
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_every_term_has_a_label_in_every_language(name):
+    """Fails when a term lacks label_fr, label_es or label_ar (or a GCM objective a title)."""
+    for term in vocab.get_vocabulary(name):
+        labels = term.texts("label")
+        missing = [lang for lang in vocab.LANGUAGES if not labels.get(lang)]
+        assert not missing, "%s %s: no label in %s" % (name, term.code, missing)
+        if name == "gcm_objectives":
+            titles = term.texts("title")
+            assert all(titles.get(lang) for lang in vocab.LANGUAGES), term.code
+        # translations are translations, not copies of the code
+        assert all(text != term.code for lang, text in labels.items() if lang != "en")
+
+
+def test_gcm_objectives_official_texts():
+    # the UN Network on Migration hub's short labels (migrationnetwork.un.org/fr|es/hub)
+    assert vocab.label("gcm_objectives", "2", "fr") == "Lutter contre les facteurs négatifs"
+    assert vocab.label("gcm_objectives", "12", "fr") == "Contrôle, évaluation et orientation"
+    assert vocab.label("gcm_objectives", "1", "es") == "Datos"
+    assert vocab.label("gcm_objectives", "12", "es") == "Verificación de antecedentes y derivación"
+    # the official titles as the hub's objective pages give them (A/RES/73/195)
+    assert vocab.title("gcm_objectives", "1", "fr") == (
+        "Objectif 1 : Collecter et utiliser des données précises et ventilées qui serviront à "
+        "l’élaboration de politiques fondées sur la connaissance des faits")
+    assert vocab.title("gcm_objectives", "2", "fr") == (
+        "Objectif 2 : Lutter contre les facteurs négatifs et les problèmes structurels qui "
+        "poussent des personnes à quitter leur pays d’origine")
+    assert vocab.title("gcm_objectives", "2", "es") == (
+        "Objetivo 2: Minimizar los factores adversos y estructurales que obligan a las personas "
+        "a abandonar su país de origen")
+    assert vocab.title("gcm_objectives", "2", "ar").startswith("الهدف 2: ")
+    assert vocab.title("gcm_objectives", "2", "en").startswith("Objective 2: Minimize")
+
+
+def test_labels_in_each_language_and_english_fallback():
+    assert vocab.label("topics", "remittances", "fr") == "Envois de fonds"
+    assert vocab.label("topics", "remittances", "es") == "Remesas"
+    assert vocab.label("topics", "remittances", "ar") == "التحويلات المالية"
+    assert vocab.label("topics", "remittances", "en") == "Remittances"
+    # a language without labels, a regional variant, no language outside a request
+    assert vocab.label("topics", "remittances", "de") == "Remittances"
+    assert vocab.label("topics", "remittances", "fr_CA") == "Envois de fonds"
+    assert vocab.label("topics", "remittances") == "Remittances"
+    # term URIs too; unknown codes come back as they are, no error
+    uri = vocab.get_vocabulary("topics").uri("remittances")
+    assert vocab.label("topics", uri, "es") == "Remesas"
+    assert vocab.label("topics", "nope", "fr") == "nope"
+    assert vocab.label("topics", None, "fr") == ""
+    assert vocab.label("topics", "nope", "fr", default="?") == "?"
+    # a term whose translation is missing falls back to English
+    term = vocab.Term("x", "English only", "https://example.org/x", None, {"label_fr": ""})
+    assert term.text("label", "fr") == "English only"
+    assert term.texts("label") == {"en": "English only"}
+    # regions: M49 in four languages
+    assert vocab.label("regions", "011", "fr") == "Afrique occidentale"
+    assert vocab.label("regions", "419", "es") == "América Latina y el Caribe"
+
+
+def test_all_labels_for_search():
+    labels = vocab.all_labels("topics", "remittances")
+    assert labels == ["Remittances", "Envois de fonds", "Remesas", "التحويلات المالية"]
+    objective = vocab.all_labels("gcm_objectives", "20")
+    assert "Envois de fonds" in objective and "Remesas" in objective
+    assert any(t.startswith("Objectif 20 : ") for t in objective)
+    assert len(objective) == len(set(objective))
+    assert vocab.all_labels("topics", "nope") == []
+
+
+def test_country_names_from_pycountry():
+    from ckanext.migration import countries
+    assert countries.name("SEN", "en") == "Senegal"
+    assert countries.name("SEN", "fr") == "Sénégal"
+    assert countries.name("SEN", "es") == "Senegal"
+    # pycountry writes the shadda ("السّنغال"); without the optional marks it is the usual form
+    assert countries.strip_arabic_marks(countries.name("SEN", "ar")) == "السنغال"
+    assert countries.name("sen", "fr") == "Sénégal"
+    assert countries.name(vocab.EU_COUNTRY_URI + "SEN", "fr") == "Sénégal"
+    assert vocab.label("countries", "SEN", "fr") == "Sénégal"
+    assert countries.name("DEU", "xx") == "Germany"  # no such locale: English
+    assert countries.name("NOPE", "fr") == "NOPE"
+    names = countries.all_names("SEN")
+    assert {"Senegal", "Sénégal", "السنغال"} <= set(names)
+    assert vocab.all_labels("countries", "SEN") == names
+    # a common name pycountry has no translation for falls back to the official short name
+    assert countries.name("KOR", "ar") != "South Korea"
