@@ -1,0 +1,49 @@
+"""Vocabulary labels in the visitor's language on the rendered pages (issue 11)."""
+import pytest
+from bs4 import BeautifulSoup
+
+from ckan.tests import factories, helpers
+
+from ..factories import dataset
+
+pytestmark = pytest.mark.usefixtures("with_plugins", "migration_db")
+
+
+@pytest.fixture
+def senegal():
+    user = factories.Sysadmin()
+    org = factories.Organization()
+    return helpers.call_action(
+        "package_create", context={"user": user["name"]},
+        **dataset(owner_org=org["id"], name="senegal-remittances", countries=["SEN"],
+                  gcm_objectives=["20"], topics=["remittances"], source_type="survey",
+                  caveat_flags=["provisional_figures"]))
+
+
+def _facet_labels(app, url):
+    page = BeautifulSoup(app.get(url).body, "html.parser")
+    return {s.get_text(strip=True) for s in page.select("#search-facets .item-label")}
+
+
+def test_search_page_facets_in_french_and_arabic(app, senegal):
+    labels = _facet_labels(app, "/fr/dataset/")
+    assert {"Sénégal", "20. Envois de fonds", "Envois de fonds", "Enquête par sondage"} <= labels
+    assert "Senegal" not in labels and "Remittances" not in labels
+    labels = _facet_labels(app, "/ar/dataset/")
+    assert {"20. التحويلات المالية", "التحويلات المالية", "مسح بالعينة"} <= labels
+    assert any(label.replace("\u0651", "") == "السنغال" for label in labels)
+    labels = _facet_labels(app, "/es/dataset/")
+    assert {"Senegal", "20. Remesas", "Remesas"} <= labels
+    # English stays English
+    assert {"Senegal", "Remittances", "Sample survey"} <= _facet_labels(app, "/dataset/")
+
+
+def test_dataset_page_in_french(app, senegal):
+    text = BeautifulSoup(app.get("/fr/dataset/senegal-remittances").body,
+                         "html.parser").get_text(" ", strip=True)
+    assert "Sénégal" in text
+    assert "Envois de fonds" in text  # topic
+    assert "Objectif 20 : Promouvoir des transferts de fonds" in text  # objective title
+    assert "Enquête par sondage" in text  # source type
+    assert "Chiffres provisoires" in text  # caveat flag
+    assert "Sample survey" not in text and "Provisional figures" not in text
