@@ -178,3 +178,97 @@ def test_private_dataset_raw_data_stays_private(app):
     box = _page(app, public).select_one("section.migration-raw-data")
     assert [a["href"] for a in box.select("a.migration-raw-data-download")] == [
         "https://example.org/data.xlsx"]
+
+
+TRANSLATED = dict(
+    title="Asylum applicants", title_translated={"fr": "Demandeurs d'asile",
+                                                 "ar": "طالبو اللجوء"},
+    notes="Monthly asylum applications.", notes_translated={"fr": "Demandes d'asile mensuelles."},
+    provenance="Collected monthly.", provenance_translated={"fr": "Collecte mensuelle."},
+    caveats="Provisional figures.", caveats_translated={"es": "Cifras provisionales."})
+
+
+def test_page_in_french_shows_the_french_metadata(app):
+    pkg = _create(name="translated", **TRANSLATED)
+    page = BeautifulSoup(app.get("/fr/dataset/translated").body, "html.parser")
+    assert page.select_one("h1").get_text(strip=True) == "Demandeurs d'asile"
+    assert "Demandeurs d'asile" in page.title.get_text()
+    assert "Demandes d'asile mensuelles." in page.get_text()
+    assert "Collecte mensuelle." in page.select_one(".migration-methodology").get_text()
+    # the caveats have no French version: the English original, said so
+    assert "Provisional figures." in page.select_one(".migration-caveats").get_text()
+    note = " ".join(page.select_one(".migration-original-language").get_text().split())
+    assert "Caveats" in note or "Mises en garde" in note
+    assert "English" in note or "Anglais" in note
+    # the stored fields are unchanged for the API and the edit form
+    shown = helpers.call_action("package_show", id=pkg["id"])
+    assert shown["title"] == "Asylum applicants"
+    assert shown["title_translated"] == {"en": "Asylum applicants", "fr": "Demandeurs d'asile",
+                                         "ar": "طالبو اللجوء"}
+
+
+def test_page_falls_back_to_the_original_with_a_note(app):
+    _create(name="translated", **TRANSLATED)
+    page = BeautifulSoup(app.get("/es/dataset/translated").body, "html.parser")
+    assert page.select_one("h1").get_text(strip=True) == "Asylum applicants"
+    note = " ".join(page.select_one(".migration-original-language").get_text().split())
+    # "Shown in English, the original language: no Spanish version." (in Spanish)
+    assert ("English" in note or "Inglés" in note) and ("Spanish" in note or "Español" in note)
+    assert "Cifras provisionales." in page.select_one(".migration-caveats").get_text()
+    # in English: the original, no note
+    page = BeautifulSoup(app.get("/dataset/translated").body, "html.parser")
+    assert page.select_one("h1").get_text(strip=True) == "Asylum applicants"
+    assert page.select_one(".migration-original-language") is None
+
+
+def test_a_dataset_without_translations_is_shown_as_before(app):
+    pkg = _create(name="plain")
+    assert "title_translated" not in helpers.call_action("package_show", id=pkg["id"])
+    page = BeautifulSoup(app.get("/dataset/plain").body, "html.parser")
+    assert page.select_one("h1").get_text(strip=True) == pkg["title"]
+    assert page.select_one(".migration-original-language") is None
+    page = BeautifulSoup(app.get("/fr/dataset/plain").body, "html.parser")
+    assert page.select_one("h1").get_text(strip=True) == pkg["title"]
+    assert page.select_one(".migration-original-language") is not None
+
+
+def test_search_results_show_the_translated_title(app):
+    _create(name="translated", **TRANSLATED)
+    page = BeautifulSoup(app.get("/fr/dataset/").body, "html.parser")
+    titles = [a.get_text(strip=True) for a in page.select(".dataset-heading a")]
+    assert "Demandeurs d'asile" in titles
+    api = app.get("/api/3/action/package_search").json["result"]["results"]
+    assert api[0]["title"] == "Asylum applicants"
+
+
+def test_translations_from_the_form(app):
+    """The edit form (in French) shows the stored original and one input per language; the
+    inputs come back as title_translated."""
+    user = factories.Sysadmin()
+    org = factories.Organization(users=[{"name": user["name"], "capacity": "admin"}])
+    headers = {"Authorization": factories.APIToken(user=user["name"])["token"]}
+    helpers.call_action("package_create", context={"user": user["name"]},
+                        **dataset(owner_org=org["id"], name="formed", **TRANSLATED))
+    page = BeautifulSoup(app.get("/fr/dataset/edit/formed", headers=headers).body,
+                         "html.parser")
+    assert page.select_one("#field-title")["value"] == "Asylum applicants"
+    assert page.select_one("#field-title_translated-fr")["value"] == "Demandeurs d'asile"
+    assert page.select_one("#field-title_translated-ar")["dir"] == "rtl"
+    assert page.select_one("#field-notes_translated-fr").get_text() == \
+        "Demandes d'asile mensuelles."
+    form = {}
+    for field in page.select("form#dataset-edit input[name], form#dataset-edit textarea[name]"):
+        if field.get("type") not in ("checkbox", "radio", "submit"):
+            form[field["name"]] = field.get("value") if field.name == "input" \
+                else field.get_text()
+    for select in page.select("form#dataset-edit select[name]"):
+        form[select["name"]] = [o["value"] for o in select.select("option[selected]")]
+    form.update({"title_translated-es": "Solicitantes de asilo", "title_translated-ar": "",
+                 "save": ""})
+    response = app.post("/dataset/edit/formed", data=form, headers=headers,
+                        follow_redirects=False)
+    assert response.status_code == 302, response.body
+    shown = helpers.call_action("package_show", id="formed")
+    assert shown["title_translated"] == {"en": "Asylum applicants", "fr": "Demandeurs d'asile",
+                                         "es": "Solicitantes de asilo"}
+    assert shown["title"] == "Asylum applicants"

@@ -170,3 +170,44 @@ def test_bounds_of_partial_dates():
     assert _bounds("2020-12") == (dt.date(2020, 12, 1), dt.date(2020, 12, 31))
     assert _bounds("not a date") is None
     assert migration_non_negative_integer("") == ""
+
+
+# --- fields given per language ---------------------------------------------------------------
+
+@pytest.mark.parametrize("field", ["title_translated", "notes_translated",
+                                   "provenance_translated", "caveats_translated",
+                                   "definitions_translated"])
+def test_translated_fields_good(org, field):
+    original = field[:-len("_translated")]
+    pkg = create(org, **{field: {"fr": "Texte", "ar": "نص"}})
+    # the original text is kept in its field and given as the default language's
+    assert pkg[field] == {"en": dataset()[original], "fr": "Texte", "ar": "نص"}
+    assert pkg[original] == dataset()[original]
+    # a JSON string (older API clients, CSV imports) is read too; empty texts are dropped
+    pkg = create(org, name="as-json", **{field: json.dumps({"es": "Texto", "fr": ""})})
+    assert pkg[field] == {"en": dataset()[original], "es": "Texto"}
+
+
+def test_translated_fields_bad(org):
+    errors = errors_of(org, title_translated={"xx": "Titre"})
+    assert errors["title_translated"] == [
+        "title_translated: language 'xx' is not one of en, fr, es, ar"]
+    errors = errors_of(org, caveats_translated={"fr": 3})
+    assert errors["caveats_translated"] == [
+        "caveats_translated: the 'fr' value is not text: 3"]
+    errors = errors_of(org, notes_translated="not json")
+    assert "notes_translated" in errors["notes_translated"][0]
+    errors = errors_of(org, notes_translated=["fr", "texte"])
+    assert errors["notes_translated"][0].startswith("notes_translated: expecting an object")
+    # the default language's text must be the original (the title), when both are given
+    errors = errors_of(org, title_translated={"en": "Another title", "fr": "Titre"})
+    assert "'en'" in errors["title_translated"][0] and "title" in errors["title_translated"][0]
+
+
+def test_no_translations_no_field(org):
+    pkg = create(org, title_translated={}, notes_translated="")
+    assert "title_translated" not in pkg and "notes_translated" not in pkg
+    # a source in French only: the original's language is French
+    pkg = create(org, name="fr-only", title="Demandeurs d'asile",
+                 title_translated={"fr": "Demandeurs d'asile"})
+    assert pkg["title_translated"] == {"fr": "Demandeurs d'asile"}

@@ -295,11 +295,12 @@ def migration_raw_data_downloads(pkg: dict) -> list:
 
 
 def get_helpers() -> dict:
-    return {f.__name__: f for f in (
+    from ckanext.migration import multilingual
+    return dict(multilingual.template_helpers(), **{f.__name__: f for f in (
         migration_coverage_rows, migration_export_max_rows, migration_overview, migration_world_map, migration_theme,
         migration_vocabulary_choices, migration_label, migration_facet_label,
         migration_quality, migration_gcm_title, migration_facet_item_label,
         migration_filled, migration_agent_type_label, migration_technical_fields,
         migration_period_summary, migration_abbreviated, migration_filter_label,
         migration_search_sorting, migration_load_status,
-        migration_resources_raw_first, migration_raw_data_downloads)}
+        migration_resources_raw_first, migration_raw_data_downloads)})

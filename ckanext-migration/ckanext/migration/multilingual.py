@@ -138,6 +138,22 @@ def original_language(pkg: dict, field: str) -> str:
     return same[0]
 
 
+def language_map(pkg: dict, field: str) -> dict:
+    """{language: text} of ``field``: its translations and the original in its language
+    (empty when the field has no translations: its text is then in no stated language)."""
+    translations = as_translations(pkg.get(translated_field(field)))
+    if not translations:
+        return {}
+    text = (pkg.get(field) or "").strip()
+    if text:
+        translations.setdefault(original_language(pkg, field), pkg[field])
+    return {lang: translations[lang] for lang in sorted(translations, key=_lang_order)}
+
+
+def _lang_order(lang):
+    return (LANGUAGES.index(lang) if lang in LANGUAGES else len(LANGUAGES), lang)
+
+
 def field_in(pkg: dict, field: str, lang: str) -> tuple:
     """(text, language of the text, whether it is the original shown for lack of ``lang``)."""
     translations = as_translations(pkg.get(translated_field(field)))
@@ -145,6 +161,10 @@ def field_in(pkg: dict, field: str, lang: str) -> tuple:
         return translations[lang], lang, False
     original = original_language(pkg, field)
     text = pkg.get(field) or translations.get(original) or ""
+    if not text and translations:
+        # no original text: the first language it is given in
+        original = sorted(translations, key=_lang_order)[0]
+        text = translations[original]
     return text, original, bool(text) and original != lang
 
 
@@ -163,3 +183,61 @@ def localise(pkg: dict, lang: str | None = None) -> dict:
         shown[field] = {"lang": text_lang, "fallback": fallback}
     pkg["migration_language"] = {"lang": lang, "fields": shown}
     return pkg
+
+
+# the HTML pages that show datasets in the visitor's language (not the API, not the forms)
+# (ckanext-dcat's content negotiation serves /dataset/<id> as dcat.read_dataset: its RDF
+# path reads the dataset without ``for_view``, so stays untouched)
+PAGES = ("dataset.read", "dcat.read_dataset", "resource.read", "dataset.search",
+         "home.index", "organization.read", "group.read")
+
+
+def on_page() -> bool:
+    """Whether the current request renders one of ``PAGES``."""
+    try:
+        from flask import has_request_context, request
+    except ImportError:
+        return False
+    return has_request_context() and request.endpoint in PAGES
+
+
+def localise_for_page(pkg: dict) -> dict:
+    """``localise(pkg)`` on the pages of ``PAGES`` only: the API and the edit form keep the
+    stored fields."""
+    if on_page() and isinstance(pkg, dict):
+        localise(pkg)
+    return pkg
+
+
+def note(pkg: dict) -> dict | None:
+    """What the page says when it shows originals for lack of a translation: {"original":
+    language name, "wanted": language name, "fields": labels of the fields concerned,
+    "title": whether the title or description is among them}; None when nothing falls back."""
+    shown = (pkg.get("migration_language") or {})
+    fields = {f: s for f, s in (shown.get("fields") or {}).items() if s.get("fallback")}
+    if not fields:
+        return None
+    originals = sorted({s["lang"] for s in fields.values()}, key=_lang_order)
+    return {"original": ", ".join(language_name(lang) for lang in originals),
+            "original_codes": originals,
+            "wanted": language_name(shown["lang"]),
+            "fields": [f for f in TRANSLATED if f in fields],
+            "title": "title" in fields or "notes" in fields}
+
+
+def template_helpers() -> dict:
+    def migration_metadata_languages():
+        return list(LANGUAGES)
+
+    def migration_language_name(code):
+        return language_name(code)
+
+    def migration_translations(value):
+        return as_translations(value)
+
+    def migration_original_language_note(pkg):
+        return note(pkg)
+
+    return {f.__name__: f for f in (
+        migration_metadata_languages, migration_language_name, migration_translations,
+        migration_original_language_note)}

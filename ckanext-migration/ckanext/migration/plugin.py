@@ -5,7 +5,8 @@ import ckan.plugins.toolkit as tk
 from ckanext.dcat.interfaces import IDCATRDFHarvester
 from ckanext.xloader.interfaces import IXloader
 
-from ckanext.migration import cli, facets, helpers, indexing, overview, quality, tabular, views
+from ckanext.migration import (cli, facets, helpers, indexing, multilingual, overview, quality,
+                               tabular, views)
 from ckanext.migration.views import download
 from ckanext.migration.harvesting import dcat as dcat_mapping
 from ckanext.migration.logic import action, auth, validators
@@ -62,6 +63,9 @@ class MigrationPlugin(p.SingletonPlugin):
     # IPackageController
     def after_dataset_show(self, context, pkg_dict):
         pkg_dict.update(quality.computed_fields(pkg_dict))
+        # the dataset's pages (not the API, not the form) in the visitor's language
+        if context.get("for_view"):
+            multilingual.localise_for_page(pkg_dict)
         return pkg_dict
 
     def after_dataset_create(self, context, pkg_dict):
@@ -79,6 +83,7 @@ class MigrationPlugin(p.SingletonPlugin):
             # whole datasets only: results limited by `fl` lack what the computation reads
             if isinstance(result, dict) and "resources" in result:
                 result.update(quality.computed_fields(result))
+            multilingual.localise_for_page(result)
         return search_results
 
     # IDCATRDFHarvester: DCAT-AP harvests go through the shared mapping too

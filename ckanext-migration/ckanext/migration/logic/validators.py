@@ -6,7 +6,7 @@ import json
 import re
 
 import ckan.plugins.toolkit as tk
-from ckan.lib.navl.dictization_functions import missing
+from ckan.lib.navl.dictization_functions import StopOnError, missing
 from ckanext.scheming.validation import scheming_validator
 
 from ckanext.migration import countries, vocab
@@ -164,7 +164,84 @@ def migration_end_not_before_start(key, data, errors, context):
         errors[key].append("collection end (%s) is before start (%s)" % (end, start))
 
 
+# --- metadata in several languages (ckanext/migration/multilingual.py) ----------------------
+
+def _translations_input(key, data, errors):
+    """The raw ``*_translated`` input: a dict, its JSON text, or the form's ``<field>-<lang>``
+    inputs; None when nothing was given, False after an error."""
+    value = data.get(key, missing)
+    name = key[-1]
+    if _empty(value):
+        extras = data.get(key[:-1] + ("__extras",)) or {}
+        prefix = name + "-"
+        given = {k[len(prefix):]: extras.pop(k) for k in list(extras) if k.startswith(prefix)}
+        return given or None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except ValueError:
+            errors[key].append(tk._("%(field)s: not a JSON object of texts per language")
+                               % {"field": name})
+            return False
+    if not isinstance(value, dict):
+        errors[key].append(tk._("%(field)s: expecting an object of texts per language, "
+                                "e.g. {\"fr\": \"...\"}") % {"field": name})
+        return False
+    return value
+
+
+def migration_translated_text(key, data, errors, context):
+    """A field given per language (ckanext-fluent's convention): ``{"en": ..., "fr": ...}``
+    for the languages of ``multilingual.LANGUAGES``, stored as JSON text. The original text
+    stays in the field itself (``title`` for ``title_translated``); when it is in none of the
+    translations it is added as the site's default language's."""
+    from ckanext.migration import multilingual
+    if errors[key]:
+        return
+    value = _translations_input(key, data, errors)
+    if value is False:
+        return
+    name = key[-1]
+    out = {}
+    for lang, text in (value or {}).items():
+        if lang not in multilingual.LANGUAGES:
+            errors[key].append(tk._("%(field)s: language %(lang)r is not one of %(langs)s") % {
+                "field": name, "lang": lang, "langs": ", ".join(multilingual.LANGUAGES)})
+        elif text is None or text == "":
+            continue
+        elif not isinstance(text, str):
+            errors[key].append(tk._("%(field)s: the %(lang)r value is not text: %(value)r") % {
+                "field": name, "lang": lang, "value": text})
+        elif text.strip():
+            out[lang] = text
+    if errors[key]:
+        return
+    if not out:
+        data.pop(key, None)
+        raise StopOnError
+    original_key = key[:-1] + (name[:-len("_translated")],)
+    original = data.get(original_key)
+    if isinstance(original, str) and original.strip() and \
+            original.strip() not in {t.strip() for t in out.values()}:
+        default = multilingual.DEFAULT_LANG
+        if default in out:
+            errors[key].append(tk._(
+                "%(field)s: the %(lang)r text differs from %(original)s, which holds the "
+                "original-language text: give the same text, or the original in its "
+                "language") % {"field": name, "lang": default, "original": original_key[-1]})
+            return
+        out[default] = original
+    data[key] = json.dumps(out, ensure_ascii=False, sort_keys=True)
+
+
+def migration_translated_output(value):
+    """The stored JSON text of a ``*_translated`` field as a dict."""
+    from ckanext.migration import multilingual
+    return multilingual.as_translations(value)
+
+
 def get_validators() -> dict:
     return {f.__name__: f for f in (
         migration_non_negative_integer, migration_vocabulary_multiple,
-        migration_vocabulary_single, migration_end_not_before_start)}
+        migration_vocabulary_single, migration_end_not_before_start,
+        migration_translated_text, migration_translated_output)}
