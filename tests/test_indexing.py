@@ -25,3 +25,23 @@ def test_before_index_replaces_raw_json_strings():
     assert out["countries"] == ["SEN", "DEU", "FRA"]
     assert "caveat_flags" not in out  # empty lists are not indexed
     assert out["sample_size"] == 1000
+
+
+def test_labels_of_codes_in_every_language_feed_the_free_text_field():
+    from ckanext.migration import countries, vocab
+    labels = indexing.index_fields(FULL)["migration_labels"]
+    # country names from pycountry's ISO 3166 translations, never typed
+    for iso3 in ("SEN", "DEU", "FRA"):
+        assert set(countries.all_names(iso3)) <= set(labels)
+    assert {countries.name("SEN", lang) for lang in ("en", "fr", "es", "ar")} <= set(labels)
+    assert countries.name("SEN", "fr") != countries.name("SEN", "en")
+    # objective titles and short labels, topic and population labels, region names: all
+    # four languages
+    for vocabulary, code in (("gcm_objectives", "1"), ("gcm_objectives", "2"),
+                             ("topics", "forced_displacement"),
+                             ("populations", "asylum_seekers"), ("regions", "011")):
+        for lang in ("en", "fr", "es", "ar"):
+            assert vocab.label(vocabulary, code, lang) in labels
+            assert vocab.title(vocabulary, code, lang) in labels
+    assert vocab.title("gcm_objectives", "1", "fr") != vocab.title("gcm_objectives", "1", "en")
+    assert len(labels) == len(set(labels))  # each once

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ckanext.migration import multilingual, quality, vocab
+from ckanext.migration import countries, multilingual, quality, vocab
 from ckanext.migration.facets import value_label
 
 MULTI_VALUED = ("countries", "gcm_objectives", "topics", "population_covered",
@@ -37,12 +37,33 @@ def index_fields(validated: dict) -> dict:
     # freshest first as a sort key (the state names do not sort that way): "0" fresh,
     # "1" due, "2" overdue, "3" delinquent, "4" not applicable, "5" unknown
     out["freshness_rank"] = str(quality.FRESHNESS_STATES.index(out["freshness"]))
-    # readable labels feed the free-text field: "Senegal" finds SEN, "remittances" objective 20
-    labels = [value_label(f, v) for f in ("countries", "regions", "gcm_objectives", "topics",
-                                          "population_covered")
-              for v in out[f]]
-    out["migration_labels"] = labels
+    out["migration_labels"] = multilingual_labels(out)
     return out
+
+
+# coded fields whose labels feed the free-text field, and their vocabularies
+LABELLED = (("countries", "countries"), ("regions", "regions"),
+            ("gcm_objectives", "gcm_objectives"), ("topics", "topics"),
+            ("population_covered", "populations"))
+
+
+def multilingual_labels(fields: dict) -> list:
+    """The readable labels of a dataset's codes in every language of the catalogue, for the
+    free-text field (``migration_labels``, copied to ``text``): SEN adds "Senegal",
+    "Sénégal" and "السنغال" (pycountry's ISO 3166 translations), objective 20 its title and
+    short label in en/fr/es/ar, so a search in any of them finds the dataset."""
+    labels = []
+    for field, vocabulary in LABELLED:
+        for code in fields.get(field) or []:
+            if field == "countries":
+                names = countries.all_names(code)
+            else:
+                names = vocab.all_labels(vocabulary, code)
+            # the facet's own label too ("20. Remittances"), as before
+            for text in [value_label(field, code)] + list(names):
+                if text and text not in labels:
+                    labels.append(text)
+    return labels
 
 
 def before_index(pkg_dict: dict) -> dict:
