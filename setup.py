@@ -21,7 +21,10 @@ setup(
                                         "harvest_registry/*.yaml",
                                         "harvest_registry/sources/*.yaml",
                                         "templates/**/*", "public/**/*", "assets/*",
-                                        "geometry/*"]},
+                                        "geometry/*",
+                                        # interface strings, compiled and committed
+                                        # (README "Languages")
+                                        "i18n/*/LC_MESSAGES/*.mo"]},
     install_requires=[
         # CKAN pinned with its own pinned requirements (the "requirements" extra)
         "ckan[requirements]==2.12.0",

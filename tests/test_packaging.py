@@ -45,7 +45,11 @@ def test_wheel_carries_the_package_data(wheel):
                  "demo/rawdata/migr_asyappctza_sdmxcsv2_labels.csv.gz",
                  "demo/rawdata/unhcr_population_EU_plus_UK.csv", "demo/rawdata/SOURCES.md",
                  "vocabularies/gcm_objectives.yaml",
-                 "templates/scheming/package/read.html"):
+                 "templates/scheming/package/read.html",
+                 # interface strings, compiled (README "Languages")
+                 "i18n/fr/LC_MESSAGES/ckanext-migration.mo",
+                 "i18n/es/LC_MESSAGES/ckanext-migration.mo",
+                 "i18n/ar/LC_MESSAGES/ckanext-migration.mo"):
         assert PACKAGE + path in names, path
     # no symlink or file out of the package is needed any more
     assert not [n for n in names if n.startswith(("harvesters/", "schemas/", "tests/"))]

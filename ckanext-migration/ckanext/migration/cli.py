@@ -54,8 +54,8 @@ def _raw_file(base: str, spec: dict[str, Any]) -> tuple[str, bytes]:
     """(upload file name, content) of a packaged raw-data file, decompressed."""
     path = os.path.normpath(os.path.join(base, spec["file"]))
     if not path.startswith(os.path.abspath(base) + os.sep) or not os.path.isfile(path):
-        raise click.ClickException(f"raw-data file {spec['file']!r} is not a file under "
-                                   f"{base}")
+        raise click.ClickException(tk._("raw-data file {file!r} is not a file under {base}")
+                                   .format(file=spec["file"], base=base))
     with (gzip.open if path.endswith(".gz") else open)(path, "rb") as f:
         content = f.read()
     name = os.path.basename(path)
@@ -172,9 +172,9 @@ def demo_load(path: str):
                 tk.get_action("package_update")(_context(site_user), payload)
                 status = "updated"
         except tk.ValidationError as e:
-            raise click.ClickException(
-                f"dataset {name} does not validate against the configured schema: "
-                f"{e.error_dict}")
+            raise click.ClickException(tk._(
+                "dataset {name} does not validate against the configured schema: {errors}")
+                .format(name=name, errors=e.error_dict))
         if record.get("_raw_files"):
             pkg = tk.get_action("package_show")(_context(site_user), {"id": name})
             raw_status = _attach_raw_files(site_user, pkg, record["_raw_files"], base)
@@ -183,8 +183,8 @@ def demo_load(path: str):
         counts[status] += 1
         click.echo(f"dataset {name}: {status}")
 
-    click.echo("demo-load: {created} created, {updated} updated, "
-               "{unchanged} unchanged".format(**counts))
+    click.echo(tk._("demo-load: {created} created, {updated} updated, "
+                    "{unchanged} unchanged").format(**counts))
 
 
 @migration.command("schema-build")
@@ -196,9 +196,9 @@ def schema_build_command(check: bool):
     if check:
         current = open(schema_build.TARGET).read()
         if current != schema_build.render():
-            raise click.ClickException("schemas/migration_dataset.yaml is stale: run "
-                                       "`ckan migration schema-build`")
-        click.echo("schemas/migration_dataset.yaml is up to date")
+            raise click.ClickException(tk._("schemas/migration_dataset.yaml is stale: run "
+                                            "`ckan migration schema-build`"))
+        click.echo(tk._("schemas/migration_dataset.yaml is up to date"))
         return
     changed = schema_build.write()
     click.echo("%s %s" % (schema_build.TARGET, "written" if changed else "unchanged"))
@@ -231,7 +231,7 @@ def refresh_freshness():
         start += rows
         if start >= result["count"]:
             break
-    click.echo("refresh-freshness: %d datasets checked, %d re-indexed" % (seen, changed))
+    click.echo(tk._("refresh-freshness: %d datasets checked, %d re-indexed") % (seen, changed))
 
 
 @migration.command("check-links")
@@ -239,8 +239,8 @@ def check_links():
     """Check every resource URL of every active dataset and store the results on it."""
     from ckanext.migration import linkcheck
     counts = linkcheck.run(echo=click.echo)
-    click.echo("check-links: checked {checked}, ok {ok}, broken {broken}, skipped {skipped}, "
-               "duration {duration}s".format(**counts))
+    click.echo(tk._("check-links: checked {checked}, ok {ok}, broken {broken}, "
+                    "skipped {skipped}, duration {duration}s").format(**counts))
 
 
 @migration.group("sources")
@@ -257,16 +257,17 @@ def sources_sync(dry_run: bool, only: tuple):
     try:
         entries = registry.load()
     except registry.RegistryError as e:
-        raise click.ClickException("harvest source registry: %s" % e)
+        raise click.ClickException(tk._("harvest source registry: %s") % e)
     try:
         report = registry.sync(entries, dry_run=dry_run, only=only)
     except registry.RegistryError as e:
-        raise click.ClickException("harvest source registry: %s" % e)
+        raise click.ClickException(tk._("harvest source registry: %s") % e)
     for name, status, detail in report:
         click.echo("%-28s %-9s %s" % (name, status, detail))
     counts = {s: sum(1 for _n, st, _d in report if st == s)
               for s in ("created", "updated", "unchanged", "error")}
-    click.echo("sources sync%s: {created} created, {updated} updated, {unchanged} unchanged, "
-               "{error} errors".format(**counts) % (" (dry run)" if dry_run else ""))
+    click.echo(tk._("sources sync%s: {created} created, {updated} updated, "
+                    "{unchanged} unchanged, {error} errors").format(**counts)
+               % (tk._(" (dry run)") if dry_run else ""))
     if counts["error"]:
         raise click.exceptions.Exit(1)

@@ -3,31 +3,37 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from ckanext.migration import multilingual, quality, vocab
+import ckan.plugins.toolkit as tk
 
-# facet field -> (title, vocabulary whose labels name the values, or None)
+from ckanext.migration import multilingual, quality, vocab
+from ckanext.migration.translation import N_
+
+# facet field -> (title, vocabulary whose labels name the values, or None); titles are
+# interface strings, translated when the facets are asked for (add_facets)
 FACETS = OrderedDict([
-    ("countries", ("Countries", "countries")),
-    ("regions", ("Regions", "regions")),
-    ("gcm_objectives", ("GCM objectives", "gcm_objectives")),
-    ("topics", ("Topics", "topics")),
-    ("population_covered", ("Population covered", "populations")),
-    ("producer", ("Producers", None)),
-    ("source_type", ("Source types", "source_types")),
-    ("disaggregation", ("Disaggregation", "disaggregation")),
-    ("language", ("Languages", None)),
-    ("res_format", ("Formats", None)),
-    ("freshness", ("Freshness", None)),
-    ("link_health", ("Link checks", None)),
+    ("countries", (N_("Countries"), "countries")),
+    ("regions", (N_("Regions"), "regions")),
+    ("gcm_objectives", (N_("GCM objectives"), "gcm_objectives")),
+    ("topics", (N_("Topics"), "topics")),
+    ("population_covered", (N_("Population covered"), "populations")),
+    ("producer", (N_("Producers"), None)),
+    ("source_type", (N_("Source types"), "source_types")),
+    ("disaggregation", (N_("Disaggregation"), "disaggregation")),
+    ("language", (N_("Languages"), None)),
+    ("res_format", (N_("Formats"), None)),
+    ("freshness", (N_("Freshness"), None)),
+    ("link_health", (N_("Link checks"), None)),
 ])
 
 
 def value_label(facet: str, value: str) -> str:
     """The readable label of a facet value: a country name, an objective's title..."""
     if facet == "freshness":
-        return quality.FRESHNESS_LABELS.get(value, value)
+        # quality states are interface strings (quality.py), in the visitor's language
+        return tk._(quality.FRESHNESS_LABELS[value]) if value in quality.FRESHNESS_LABELS else value
     if facet == "link_health":
-        return quality.LINK_HEALTH_LABELS.get(value, value)
+        return tk._(quality.LINK_HEALTH_LABELS[value]) \
+            if value in quality.LINK_HEALTH_LABELS else value
     if facet == "language":
         return multilingual.language_name(value)
     if facet == "gcm_objectives":
@@ -42,7 +48,7 @@ def value_label(facet: str, value: str) -> str:
 
 def add_facets(facets_dict: "OrderedDict") -> "OrderedDict":
     """Our facets first, then CKAN's own (organization, tags, groups, license)."""
-    out = OrderedDict((field, title) for field, (title, _v) in FACETS.items())
+    out = OrderedDict((field, tk._(title)) for field, (title, _v) in FACETS.items())
     for field, title in facets_dict.items():
         out.setdefault(field, title)
     return out

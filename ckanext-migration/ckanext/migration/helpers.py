@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from ckanext.migration import facets, quality, vocab, worldmap
+from ckanext.migration.translation import N_
 
 _COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}){1,2}$")
 
@@ -41,9 +42,13 @@ def migration_quality(pkg: dict) -> dict:
     """Freshness and transparency of a dataset, for display."""
     computed = quality.computed_fields(pkg)
     state = computed["freshness"]
-    computed["freshness_label"] = quality.FRESHNESS_LABELS[state]
+    import ckan.plugins.toolkit as tk
+    # the labels are interface strings (quality.py), shown in the visitor's language
+    computed["freshness_label"] = tk._(quality.FRESHNESS_LABELS[state])
     computed["last_updated"] = quality.last_updated(pkg)
-    computed["link_health_label"] = quality.LINK_HEALTH_LABELS[computed["link_health"]]
+    link_health = quality.LINK_HEALTH_LABELS[computed["link_health"]]
+    computed["link_health_label"] = tk._(link_health)
+    computed["transparency_missing"] = [tk._(m) for m in computed["transparency_missing"]]
     computed["raw_data_broken_since"] = quality.raw_data_broken_since(pkg)
     return computed
 
@@ -211,13 +216,13 @@ def migration_search_sorting() -> list:
     freshness (freshest first, see indexing.py's ``freshness_rank``) and the last update at
     the source. Each is a plain ``sort`` query parameter, so every order is a shareable URL."""
     return [
-        ("Relevance", "score desc, metadata_modified desc"),
-        ("Name Ascending", "title_string asc"),
-        ("Name Descending", "title_string desc"),
-        ("Last Modified", "metadata_modified desc"),
-        ("Transparency score (highest first)", "transparency_score desc, metadata_modified desc"),
-        ("Freshness (freshest first)", "freshness_rank asc, metadata_modified desc"),
-        ("Last update at the source (newest first)", "modified desc, metadata_modified desc"),
+        (N_("Relevance"), "score desc, metadata_modified desc"),
+        (N_("Name Ascending"), "title_string asc"),
+        (N_("Name Descending"), "title_string desc"),
+        (N_("Last Modified"), "metadata_modified desc"),
+        (N_("Transparency score (highest first)"), "transparency_score desc, metadata_modified desc"),
+        (N_("Freshness (freshest first)"), "freshness_rank asc, metadata_modified desc"),
+        (N_("Last update at the source (newest first)"), "modified desc, metadata_modified desc"),
     ]
 
 

@@ -1,6 +1,7 @@
 """CKAN plugin wiring for ckanext-migration. Logic lives in the modules it points to."""
 import ckan.plugins as p
 import ckan.plugins.toolkit as tk
+from ckan.lib.plugins import DefaultTranslation
 
 from ckanext.dcat.interfaces import IDCATRDFHarvester
 from ckanext.xloader.interfaces import IXloader
@@ -13,7 +14,7 @@ from ckanext.migration.logic import action, auth, validators
 
 
 @tk.blanket.config_declarations
-class MigrationPlugin(p.SingletonPlugin):
+class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
     p.implements(p.IConfigurer)
     p.implements(p.IClick)
     p.implements(p.IBlueprint)
@@ -26,6 +27,8 @@ class MigrationPlugin(p.SingletonPlugin):
     p.implements(IDCATRDFHarvester, inherit=True)
     p.implements(IXloader, inherit=True)
     p.implements(p.IMiddleware, inherit=True)
+    # interface strings: i18n/<lang>/LC_MESSAGES/ckanext-migration.mo (README "Languages")
+    p.implements(p.ITranslation, inherit=True)
 
     # IConfigurer
     def update_config(self, config_):

@@ -11,12 +11,14 @@ import datetime as dt
 import re
 
 from ckanext.migration import vocab
+from ckanext.migration.translation import N_
 
 FRESHNESS_STATES = ("fresh", "due", "overdue", "delinquent", "not_applicable", "unknown")
+# labels: interface strings, in English here (API, exports), translated where shown
 FRESHNESS_LABELS = {
-    "fresh": "Fresh", "due": "Due for update", "overdue": "Overdue",
-    "delinquent": "Delinquent", "not_applicable": "Not applicable (no updates expected)",
-    "unknown": "Unknown (no update frequency)",
+    "fresh": N_("Fresh"), "due": N_("Due for update"), "overdue": N_("Overdue"),
+    "delinquent": N_("Delinquent"), "not_applicable": N_("Not applicable (no updates expected)"),
+    "unknown": N_("Unknown (no update frequency)"),
 }
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
@@ -44,20 +46,20 @@ def _has_period(items) -> bool:
 
 # (group, label, test) in the order they are shown; each counts the same
 TRANSPARENCY_CHECKS = (
-    ("provenance", "Producer", lambda d: _has_named(d.get("creator"))),
-    ("provenance", "Source type", lambda d: _filled(d.get("source_type"))),
-    ("provenance", "Collection method", lambda d: _filled(d.get("collection_method"))),
-    ("provenance", "Methodology", lambda d: _filled(d.get("provenance"))),
-    ("provenance", "Definitions used",
+    ("provenance", N_("Producer"), lambda d: _has_named(d.get("creator"))),
+    ("provenance", N_("Source type"), lambda d: _filled(d.get("source_type"))),
+    ("provenance", N_("Collection method"), lambda d: _filled(d.get("collection_method"))),
+    ("provenance", N_("Methodology"), lambda d: _filled(d.get("provenance"))),
+    ("provenance", N_("Definitions used"),
      lambda d: _filled(d.get("definitions")) or _filled(d.get("conforms_to"))),
-    ("provenance", "Original page", lambda d: _filled(d.get("url"))),
-    ("sample", "Sample size (N)", lambda d: d.get("sample_size") not in (None, "")),
-    ("sample", "Unit of observation", lambda d: _filled(d.get("unit_of_observation"))),
-    ("sample", "Population covered", lambda d: _filled(d.get("population_covered"))),
-    ("period", "Collection period", lambda d: _has_period(d.get("temporal_coverage"))),
-    ("period", "Update frequency", lambda d: _filled(d.get("frequency"))),
-    ("period", "Last updated at the source", lambda d: _filled(d.get("modified"))),
-    ("caveats", "Caveats",
+    ("provenance", N_("Original page"), lambda d: _filled(d.get("url"))),
+    ("sample", N_("Sample size (N)"), lambda d: d.get("sample_size") not in (None, "")),
+    ("sample", N_("Unit of observation"), lambda d: _filled(d.get("unit_of_observation"))),
+    ("sample", N_("Population covered"), lambda d: _filled(d.get("population_covered"))),
+    ("period", N_("Collection period"), lambda d: _has_period(d.get("temporal_coverage"))),
+    ("period", N_("Update frequency"), lambda d: _filled(d.get("frequency"))),
+    ("period", N_("Last updated at the source"), lambda d: _filled(d.get("modified"))),
+    ("caveats", N_("Caveats"),
      lambda d: _filled(d.get("caveats")) or _filled(d.get("caveat_flags"))),
 )
 
@@ -117,8 +119,8 @@ def freshness(dataset: dict, today: dt.date | None = None) -> str:
 # what `ckan migration check-links` (linkcheck.py) last found for a dataset's resources
 LINK_HEALTH_STATES = ("ok", "some_broken", "raw_data_broken", "unchecked")
 LINK_HEALTH_LABELS = {
-    "ok": "All links work", "some_broken": "Some links broken",
-    "raw_data_broken": "Raw data links broken", "unchecked": "Links not checked yet",
+    "ok": N_("All links work"), "some_broken": N_("Some links broken"),
+    "raw_data_broken": N_("Raw data links broken"), "unchecked": N_("Links not checked yet"),
 }
 
 

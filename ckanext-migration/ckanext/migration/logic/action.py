@@ -63,9 +63,9 @@ def suggest_country(value: str) -> str | None:
 
 
 def _not_found(what: str, value, suggestion: str | None, allowed: str):
-    message = "%s %r is not known (%s)" % (what, str(value), allowed)
+    message = tk._("%s %r is not known (%s)") % (what, str(value), allowed)
     if suggestion:
-        message += "; did you mean %s?" % suggestion
+        message += tk._("; did you mean %s?") % suggestion
     error = tk.ObjectNotFound(message)
     error.suggestion = suggestion
     raise error
@@ -91,8 +91,8 @@ def migration_country_show(context, data_dict):
     value = str(data_dict.get("id") or "")
     iso3 = countries.to_iso3(value, lenient=False)
     if iso3 is None:
-        _not_found("country", value, suggest_country(value),
-                   "use an ISO 3166-1 alpha-3 code, e.g. SEN")
+        _not_found(tk._("country"), value, suggest_country(value),
+                   tk._("use an ISO 3166-1 alpha-3 code, e.g. SEN"))
     regions = vocab.regions_for_country(iso3) + ["001"]
     fq = "(countries:%s OR %s)" % (iso3, overview.any_of("regions_stated", regions))
     result = _listed(fq, ["gcm_objectives", "topics", "producer", "freshness"])
@@ -137,8 +137,8 @@ def migration_objective_show(context, data_dict):
     value = str(data_dict.get("id") or "").strip()
     term = _objectives().get(value.lstrip("0") or value)
     if term is None:
-        _not_found("GCM objective", value, suggest_objective(value),
-                   "objectives are numbered 1 to 23")
+        _not_found(tk._("GCM objective"), value, suggest_objective(value),
+                   tk._("objectives are numbered 1 to 23"))
     fq = "gcm_objectives:%s" % overview.quote(term.code)
     result = _listed(fq, ["countries", "regions", "producer", "freshness", "topics"])
     counts = overview.facet_counts(result)

@@ -1,4 +1,5 @@
-"""Validators of the migration dataset schema: specific, field-level messages."""
+"""Validators of the migration dataset schema: specific, field-level messages (in the
+visitor's language: tk._, README "Languages")."""
 from __future__ import annotations
 
 import datetime as dt
@@ -24,30 +25,30 @@ def migration_non_negative_integer(value):
     if _empty(value):
         return value
     if isinstance(value, bool):
-        raise tk.Invalid("must be a whole number of 0 or more")
+        raise tk.Invalid(tk._("must be a whole number of 0 or more"))
     if isinstance(value, str):
         text = value.strip()
         if _THOUSANDS.match(text):
             text = re.sub(r"[ ,]", "", text)
         if not text.isdigit():
-            raise tk.Invalid("must be a whole number of 0 or more, got %r" % value)
+            raise tk.Invalid(tk._("must be a whole number of 0 or more, got %r") % value)
         return int(text)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or value < 0:
-        raise tk.Invalid("must be a whole number of 0 or more, got %r" % (value,))
+        raise tk.Invalid(tk._("must be a whole number of 0 or more, got %r") % (value,))
     return value
 
 
 def _unknown_message(name: str, value) -> str:
     if name == "countries":
-        return "%r is not an ISO 3166-1 alpha-3 code" % (value,)
+        return tk._("%r is not an ISO 3166-1 alpha-3 code") % (value,)
     if name == "gcm_objectives":
-        return "%s is not an objective (1-23)" % (value,)
+        return tk._("%s is not an objective (1-23)") % (value,)
     if name == "regions":
-        return "%r is not a UN M49 region code" % (value,)
+        return tk._("%r is not a UN M49 region code") % (value,)
     codes = vocab.get_vocabulary(name).codes()
-    return "%r is not one of: %s" % (value, ", ".join(codes))
+    return tk._("%r is not one of: %s") % (value, ", ".join(codes))
 
 
 def _normalise(vocabulary, value, value_attr: str):
@@ -75,7 +76,7 @@ def _parse_list(value) -> list:
             try:
                 parsed = json.loads(text)
             except ValueError:
-                raise tk.Invalid("is not a valid JSON list: %r" % value)
+                raise tk.Invalid(tk._("is not a valid JSON list: %r") % value)
             if isinstance(parsed, list):
                 return parsed
         return [part for part in re.split(r"\s*,\s*", text) if part]
@@ -161,7 +162,7 @@ def migration_end_not_before_start(key, data, errors, context):
         return
     end_b, start_b = _bounds(end), _bounds(start)
     if end_b and start_b and end_b[1] < start_b[0]:
-        errors[key].append("collection end (%s) is before start (%s)" % (end, start))
+        errors[key].append(tk._("collection end (%s) is before start (%s)") % (end, start))
 
 
 # --- metadata in several languages (ckanext/migration/multilingual.py) ----------------------

@@ -8,6 +8,7 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 
 from ckanext.migration.resource_views import build, columns, datastore
+from ckanext.migration.translation import N_
 
 log = logging.getLogger(__name__)
 _ignore_missing = tk.get_validator("ignore_missing")
@@ -72,7 +73,7 @@ class _DataStoreView(p.SingletonPlugin):
 class ChartView(_DataStoreView):
     """Sum of a numeric column by period, one line per top series (by default the
     countries), for DataStore tables with a time column."""
-    view_type, title, icon = "migration_chart_view", "Chart over time", "chart-line"
+    view_type, title, icon = "migration_chart_view", N_("Chart over time"), "chart-line"
     settings = ("time_column", "value_column", "series_column", "series_count")
 
     def drawable(self, found):
@@ -88,7 +89,7 @@ class ChartView(_DataStoreView):
 class MapView(_DataStoreView):
     """A world map of the latest period's figure per country, for DataStore tables with a
     country column (ISO codes or names)."""
-    view_type, title, icon = "migration_map_view", "Map", "globe"
+    view_type, title, icon = "migration_map_view", N_("Map"), "globe"
     settings = ("time_column", "value_column", "country_column")
 
     def drawable(self, found):

@@ -75,18 +75,18 @@ def _first_page(params):
     try:
         first = _search(params)
     except tk.ValidationError as e:
-        raise BadExport("Invalid search: %s" % e.error_summary)
+        raise BadExport(tk._("Invalid search: %s") % e.error_summary)
     except SearchError as e:  # CKAN's own wording; Solr's reason when it gives one
         reason = re.search(r"Reason: (.+)\]", str(e))
         reason = re.sub(r"\\+(['\"])", r"\1", reason.group(1)) if reason else str(e)
-        raise BadExport("Invalid search query: %s" % reason)
+        raise BadExport(tk._("Invalid search query: %s") % reason)
     limit = int(tk.config.get("ckanext.migration.export.max_rows"))
     if first["count"] > limit:
-        raise BadExport(
+        raise BadExport(tk._(
             "This search matches {count:,} datasets; an export is limited to {limit:,}. "
             "Narrow the search (a query, or filters such as a country, a GCM objective, a "
-            "topic or an organization) and export again.".format(count=first["count"],
-                                                                 limit=limit))
+            "topic or an organization) and export again.").format(count=first["count"],
+                                                                  limit=limit))
     return first
 
 
