@@ -87,9 +87,11 @@ def stem(text: str) -> str:
 
 def prepare(text: str, filters: tuple) -> str:
     """``text`` through the Arabic filters of an analysis chain, in its order."""
+    if not _ANY_ARABIC.search(text):  # most text: one scan, nothing to do
+        return text
     for name in filters:
         if name == "arabic_normalize":
-            text = normalise(text)
+            text = _MARKS.sub("", text).translate(_NORMALISE)
         elif name == "arabic_stem":
-            text = stem(text)
+            text = _WORD.sub(lambda m: stem_word(m.group(0)), text)
     return text
