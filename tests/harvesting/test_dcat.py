@@ -68,3 +68,23 @@ def test_not_rdf_is_a_clear_job_error(http_replay):
     errors = h.errors(job)
     assert errors and any("pars" in e.lower() or "rdf" in e.lower() for e in errors)
     assert helpers.call_action("package_search", q="*:*")["count"] == 0
+
+
+def test_sources_in_several_languages_keep_ours(http_replay):
+    """Titles in de/fr (opendata.swiss) and es (datos.gob.es): the languages of this catalogue
+    (en, fr, es, ar) are kept per language, German is left out."""
+    h, job = harvest(http_replay, "catalog_bfs_ogd_collection_opendata.swiss.rdf",
+                     "application/rdf+xml", "https://opendata.swiss/catalog.rdf")
+    assert h.report(job) == {"added": 2}, h.errors(job)
+    titles = sorted((p["title"], p.get("title_translated")) for p in helpers.call_action(
+        "package_search", q="*:*")["results"])
+    assert titles == [
+        ("Annuaire statistique de la Suisse 1894",
+         {"fr": "Annuaire statistique de la Suisse 1894"}),
+        ("Annuaire statistique de la Suisse 1901",
+         {"fr": "Annuaire statistique de la Suisse 1901"})]
+    h, job = harvest(http_replay, "dataset_datos.gob.es.ttl", "text/turtle",
+                     "https://datos.gob.es/catalog.ttl")
+    [pkg] = helpers.call_action("package_search", fq="title_string:Estudio*")["results"]
+    assert pkg["title_translated"] == {"es": pkg["title"]}
+    assert pkg["notes_translated"] == {"es": pkg["notes"]}

@@ -12,6 +12,8 @@ spatial_coverage, url, identifier). This profile adds the rest, and parses it ba
 * countries / regions: ``dct:spatial`` EU country / M49 URIs;
 * caveats / caveat_flags: ``dqv:QualityAnnotation`` (textual body / the flag's URI);
 * topics, gcm_objectives: ``dcat:theme``; disaggregation: ``stat:dimension``;
+* title, description, methodology, definitions, caveats given per language: one
+  language-tagged literal each (translations.py);
 * population_covered, source_type, geographic_granularity, source_platform,
   also_published_by, withdrawn_at, resource raw_data: ``mig:`` properties.
 
@@ -24,16 +26,21 @@ from ckanext.dcat.profiles.base import RDFProfile
 from .conformance import ConformanceMixin
 from .parse import ParseMixin
 from .serialize import SerializeMixin
+from .translations import TranslationsMixin
 
 
-class MigrationDCATAPProfile(ParseMixin, SerializeMixin, ConformanceMixin, RDFProfile):
+class MigrationDCATAPProfile(ParseMixin, SerializeMixin, TranslationsMixin, ConformanceMixin,
+                             RDFProfile):
     """Migration fields on top of ``euro_dcat_ap_3`` (list it after that profile)."""
 
     def parse_dataset(self, dataset_dict, dataset_ref):
-        return self._parse_migration_dataset(dataset_dict, dataset_ref)
+        self._parse_migration_dataset(dataset_dict, dataset_ref)
+        self._parse_translations(dataset_dict, dataset_ref)
+        return dataset_dict
 
     def graph_from_dataset(self, dataset_dict, dataset_ref):
         self._graph_from_migration_dataset(dataset_dict, dataset_ref)
+        self._graph_from_translations(dataset_dict, dataset_ref)
         self._conform_dataset(dataset_ref)
 
     def graph_from_catalog(self, catalog_dict, catalog_ref):
