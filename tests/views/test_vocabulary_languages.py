@@ -47,3 +47,15 @@ def test_dataset_page_in_french(app, senegal):
     assert "Enquête par sondage" in text  # source type
     assert "Chiffres provisoires" in text  # caveat flag
     assert "Sample survey" not in text and "Provisional figures" not in text
+
+
+def test_country_objective_and_coverage_pages_in_french(app, senegal):
+    country = BeautifulSoup(app.get("/fr/country/SEN").body, "html.parser")
+    assert "Sénégal" in country.select_one("h1").get_text()
+    objective = BeautifulSoup(app.get("/fr/objective/20").body, "html.parser")
+    assert "Envois de fonds" in objective.get_text()
+    coverage = app.get("/fr/coverage").body
+    assert "Sénégal" in coverage and "Envois de fonds" in coverage
+    # and the same pages in English are unchanged
+    assert "Senegal" in BeautifulSoup(app.get("/country/SEN").body,
+                                      "html.parser").select_one("h1").get_text()

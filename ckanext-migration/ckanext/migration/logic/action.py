@@ -7,6 +7,7 @@ Bad input raises ``ValidationError`` (field, what was wrong, what is allowed) or
 from __future__ import annotations
 
 import difflib
+import functools
 
 import ckan.plugins.toolkit as tk
 
@@ -100,10 +101,9 @@ def migration_country_show(context, data_dict):
     datasets = result["results"]
     for d in datasets:
         d["direct"] = iso3 in (d.get("countries") or [])
-    region_voc = vocab.get_vocabulary("regions")
     return {
-        "iso3": iso3, "name": vocab.get_vocabulary("countries").label(iso3),
-        "regions": [{"code": r, "label": region_voc.label(r)} for r in regions[:-1]],
+        "iso3": iso3, "name": vocab.label("countries", iso3),
+        "regions": [{"code": r, "label": vocab.label("regions", r)} for r in regions[:-1]],
         "count": result["count"], "listed": len(datasets), "fq": fq,
         "by_objective": {o: n for o, n in counts.get("gcm_objectives", {}).items()},
         "by_topic": counts.get("topics", {}),
@@ -143,7 +143,7 @@ def migration_objective_show(context, data_dict):
     result = _listed(fq, ["countries", "regions", "producer", "freshness", "topics"])
     counts = overview.facet_counts(result)
     return {
-        "code": term.code, "label": term.label, "title": term.get("title"),
+        "code": term.code, "label": term.text("label"), "title": term.text("title"),
         "uri": term.uri, "count": result["count"], "fq": fq,
         "by_country": counts.get("countries", {}), "by_region": counts.get("regions", {}),
         "by_producer": counts.get("producer", {}), "by_topic": counts.get("topics", {}),
@@ -192,7 +192,6 @@ def migration_coverage(context, data_dict):
     tk.check_access("migration_coverage", context, data_dict)
     given, fq = coverage_filters(data_dict)
     totals, matrix = overview.pivot(("gcm_objectives", "countries"), fq)
-    region_voc = vocab.get_vocabulary("regions")
     wanted = set(vocab.countries_in_region(given["region"])) if "region" in given else None
     rows = []
     for term in vocab.get_vocabulary("countries"):
@@ -201,20 +200,24 @@ def migration_coverage(context, data_dict):
         chain = vocab.regions_for_country(term.code)
         cells = {o: matrix.get(o, {}).get(term.code, 0) for o in matrix}
         rows.append({
-            "iso3": term.code, "name": term.label,
+            "iso3": term.code, "name": vocab.label("countries", term.code),
             "region": chain[-1] if chain else "", "subregion": chain[-2] if len(chain) > 1
             else (chain[-1] if chain else ""),
             "cells": {t.code: cells.get(t.code, 0) for t in _objectives()},
         })
-    rows.sort(key=lambda r: (region_voc.label(r["region"], "~"),
-                             region_voc.label(r["subregion"], "~"), r["name"]))
+    # in the visitor's language, sorted as they read
+    region_label = functools.lru_cache(maxsize=None)(
+        lambda code: vocab.label("regions", code, default="") if code else "")
     for row in rows:
-        row["region_label"] = region_voc.label(row["region"], "")
-        row["subregion_label"] = region_voc.label(row["subregion"], "")
+        row["region_label"] = region_label(row["region"])
+        row["subregion_label"] = region_label(row["subregion"])
+    rows.sort(key=lambda r: (region_label(r["region"]) or "~",
+                             region_label(r["subregion"]) or "~", r["name"]))
+    for row in rows:
         row["covered"] = sum(1 for n in row["cells"].values() if n)
     return {
         "filters": given, "fq": fq,
-        "objectives": [{"code": t.code, "label": t.label, "total": totals.get(t.code, 0)}
+        "objectives": [{"code": t.code, "label": t.text("label"), "total": totals.get(t.code, 0)}
                        for t in _objectives()],
         "rows": rows,
         "empty_cells": sum(1 for r in rows for n in r["cells"].values() if not n),
