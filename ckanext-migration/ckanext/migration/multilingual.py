@@ -22,10 +22,8 @@ import json
 
 import pycountry
 
-# the languages metadata can be given in (and the site's interface offers); adding one =
-# adding its code here (and its interface translations, see README)
-LANGUAGES = ("en", "fr", "es", "ar")
-DEFAULT_LANG = "en"
+# the catalogue's languages (metadata, vocabularies, interface) are declared once, in vocab
+from ckanext.migration.vocab import DEFAULT_LANG, LANGUAGES, normalise_lang
 # fields given per language: field -> its translations' field (ckanext-fluent naming)
 TRANSLATED = ("title", "notes", "provenance", "caveats", "definitions")
 EU_LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
@@ -37,12 +35,7 @@ def translated_field(field: str) -> str:
 
 def current_lang() -> str:
     """The current request's language as a bare code ("en" outside a request)."""
-    try:
-        from ckan.lib.i18n import get_lang
-        lang = get_lang() or DEFAULT_LANG
-    except Exception:  # no request context, no CKAN
-        lang = DEFAULT_LANG
-    return str(lang).replace("-", "_").split("_", 1)[0].lower() or DEFAULT_LANG
+    return normalise_lang()
 
 
 # --- the language of the data ---------------------------------------------------------------
