@@ -181,6 +181,7 @@ def _year(value) -> str:
 
 def migration_period_summary(periods) -> str:
     """A collection period in years, for search results: "2008–2024", "since 2015"..."""
+    import ckan.plugins.toolkit as tk
     parts = []
     for period in periods or []:
         if not isinstance(period, dict):
@@ -189,9 +190,9 @@ def migration_period_summary(periods) -> str:
         if start and end:
             parts.append(start if start == end else "%s\u2013%s" % (start, end))
         elif start:
-            parts.append("since %s" % start)
+            parts.append(tk._("since %(year)s") % {"year": start})
         elif end:
-            parts.append("until %s" % end)
+            parts.append(tk._("until %(year)s") % {"year": end})
     return "; ".join(parts)
 
 
