@@ -59,3 +59,18 @@ def test_country_objective_and_coverage_pages_in_french(app, senegal):
     # and the same pages in English are unchanged
     assert "Senegal" in BeautifulSoup(app.get("/country/SEN").body,
                                       "html.parser").select_one("h1").get_text()
+
+
+def test_resource_view_tabs_in_the_visitors_language(app, senegal):
+    # default views are stored with English titles; the tab reads them through gettext
+    res = senegal["resources"][0]
+    user = factories.Sysadmin()
+    for title in ("Chart over time", "Map", "Our own title"):
+        helpers.call_action("resource_view_create", context={"user": user["name"]},
+                            resource_id=res["id"],
+                            view_type="image_view", title=title,
+                            image_url="http://example.org/x.png")
+    page = BeautifulSoup(app.get("/fr/dataset/%s/resource/%s" % (senegal["name"], res["id"])).body,
+                         "html.parser")
+    tabs = {a.get_text(strip=True) for a in page.select("a.view-item")}
+    assert {"Graphique dans le temps", "Carte", "Our own title"} <= tabs
