@@ -114,15 +114,7 @@ def _download(resource: dict, out) -> int:
         response = requests.get(modify_input_url(url), stream=True, timeout=60, headers={
             tk.config.get("apitoken_header_name", "Authorization"): get_xloader_user_apitoken()})
         with response:
-            if response.status_code >= 400:
-                raise http.FetchError("%s answered HTTP %d" % (url, response.status_code))
-            size = 0
-            for chunk in response.iter_content(1 << 20):
-                size += len(chunk)
-                if size > _max_bytes():
-                    raise http.FetchError("%s is over the %d byte limit" % (url, _max_bytes()))
-                out.write(chunk)
-            return size
+            return http.copy_body(response, url, out, _max_bytes())
     return http.fetch_to_file(url, out, _max_bytes())
 
 

@@ -1,6 +1,7 @@
 """Safe HTTP for harvesters: http(s) only, no private addresses, timeouts, size limits."""
 from __future__ import annotations
 
+import io
 import ipaddress
 import socket
 from urllib.parse import urljoin, urlparse
@@ -86,54 +87,38 @@ def _get(session, url: str, params, headers: dict, settings: dict):
 
 def fetch(url: str, params: dict | None = None, headers: dict | None = None) -> bytes:
     """GET a URL within the configured timeout and size limit, checking each redirect."""
+    body = io.BytesIO()
+    fetch_to_file(url, body, _settings()["max_bytes"], headers, params)
+    return body.getvalue()
+
+
+def fetch_to_file(url: str, out, max_bytes: int, headers: dict | None = None,
+                  params: dict | None = None) -> int:
+    """Stream a URL into the binary file ``out`` (same guards as ``fetch``); its size."""
     settings = _settings()
     request_headers = {"User-Agent": USER_AGENT}
     request_headers.update(headers or {})
     with requests.Session() as session:
         response, url = _get(session, url, params, request_headers, settings)
         with response:  # the connection is closed whatever happens below
-            return _read(response, url, settings["max_bytes"])
+            return copy_body(response, url, out, max_bytes)
 
 
-def fetch_to_file(url: str, out, max_bytes: int, headers: dict | None = None) -> int:
-    """Stream a URL into the binary file ``out`` (same guards as ``fetch``); its size."""
-    settings = _settings()
-    request_headers = {"User-Agent": USER_AGENT}
-    request_headers.update(headers or {})
-    with requests.Session() as session:
-        response, url = _get(session, url, None, request_headers, settings)
-        with response:
-            if response.status_code >= 400:
-                raise FetchError("%s answered HTTP %d" % (url, response.status_code))
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError("%s is %s bytes, over the %d byte limit"
-                                 % (url, declared, max_bytes))
-            size = 0
-            try:
-                for chunk in response.iter_content(1 << 20):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise FetchError("%s is over the %d byte limit" % (url, max_bytes))
-                    out.write(chunk)
-            except requests.RequestException as e:
-                raise FetchError("could not read %s: %s" % (url, e))
-            return size
-
-
-def _read(response, url: str, max_bytes: int) -> bytes:
+def copy_body(response, url: str, out, max_bytes: int) -> int:
+    """Write a response's body into the binary file ``out``; its size. FetchError on an
+    HTTP error status, a body over ``max_bytes`` (declared or streamed) or a broken read."""
     if response.status_code >= 400:
         raise FetchError("%s answered HTTP %d" % (url, response.status_code))
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError("%s is %s bytes, over the %d byte limit" % (url, declared, max_bytes))
-    chunks, size = [], 0
+    size = 0
     try:
         for chunk in response.iter_content(65536):
             size += len(chunk)
             if size > max_bytes:
                 raise FetchError("%s is over the %d byte limit" % (url, max_bytes))
-            chunks.append(chunk)
+            out.write(chunk)
     except requests.RequestException as e:
         raise FetchError("could not read %s: %s" % (url, e))
-    return b"".join(chunks)
+    return size
