@@ -228,68 +228,50 @@ wait_quiet() {
     return 1
 }
 
-start_consumer() {
-    local kind=$1 name="harvest-$1" logf="$LOGS/harvest-$1.log"
+# start_process NAME LABEL CMD...: a long-running process of this checkout (log
+# .run/logs/NAME.log), kept when it already runs, restarted when the config or code changed.
+start_process() {
+    local name=$1 label=$2 logf="$LOGS/$1.log"
+    shift 2
     if pid_alive "$PIDS/$name.pid"; then
         if [ "$CONFIG_CHANGED" = 1 ]; then
             stop_pidfile "$name" || true
         else
-            ok "harvest $kind consumer already running (pid $(pid_of "$PIDS/$name.pid"))"
+            ok "$label already running (pid $(pid_of "$PIDS/$name.pid"))"
             return
         fi
     fi
     : >"$logf"
-    start_bg "$name" "$logf" "$VENV/bin/ckan" -c "$INI" harvester "$kind-consumer"
+    start_bg "$name" "$logf" "$@"
     sleep 3
     if ! pid_alive "$PIDS/$name.pid"; then
         tail_log "$logf"
-        die "The harvest $kind consumer exited right after start." "See $logf."
+        die "The $label exited right after start." "See $logf."
     fi
-    ok "harvest $kind consumer started (pid $(pid_of "$PIDS/$name.pid"))"
+    ok "$label started (pid $(pid_of "$PIDS/$name.pid"))"
+}
+
+start_consumer() {
+    start_process "harvest-$1" "harvest $1 consumer" "$VENV/bin/ckan" -c "$INI" harvester "$1-consumer"
 }
 
 # start_worker: CKAN's background jobs worker (xloader's DataStore loads run there).
 start_worker() {
-    local name=jobs-worker logf="$LOGS/jobs-worker.log"
-    if pid_alive "$PIDS/$name.pid"; then
-        if [ "$CONFIG_CHANGED" = 1 ]; then
-            stop_pidfile "$name" || true
-        else
-            ok "jobs worker already running (pid $(pid_of "$PIDS/$name.pid"))"
-            return
-        fi
-    fi
-    : >"$logf"
-    start_bg "$name" "$logf" "$VENV/bin/ckan" -c "$INI" jobs worker
-    sleep 3
-    if ! pid_alive "$PIDS/$name.pid"; then
-        tail_log "$logf"
-        die "The background jobs worker exited right after start." "See $logf."
-    fi
-    ok "jobs worker started (pid $(pid_of "$PIDS/$name.pid"))"
+    start_process jobs-worker "background jobs worker" "$VENV/bin/ckan" -c "$INI" jobs worker
 }
 
 # start_linkcheck: `ckan migration check-links` now and then every
 # MIGRATION_LINKCHECK_HOURS hours (0 turns the schedule off).
 start_linkcheck() {
-    local name=linkcheck logf="$LOGS/linkcheck.log" hours=${MIGRATION_LINKCHECK_HOURS:-24}
-    if pid_alive "$PIDS/$name.pid"; then
-        if [ "$CONFIG_CHANGED" = 1 ]; then
-            stop_pidfile "$name" || true
-        else
-            ok "link checker schedule already running (pid $(pid_of "$PIDS/$name.pid"))"
-            return
-        fi
-    fi
+    local hours=${MIGRATION_LINKCHECK_HOURS:-24}
     if [ "$hours" = 0 ]; then
+        stop_pidfile linkcheck >/dev/null 2>&1 || true
         ok "link checker schedule off (MIGRATION_LINKCHECK_HOURS=0)"
         return
     fi
-    : >"$logf"
-    start_bg "$name" "$logf" bash -c "while true; do
+    start_process linkcheck "link checker (every $hours h)" bash -c "while true; do
         '$VENV/bin/ckan' -c '$INI' migration check-links || echo 'check-links failed'
         sleep \$(( $hours * 3600 )); done"
-    ok "link checker scheduled every $hours h (pid $(pid_of "$PIDS/$name.pid"))"
 }
 
 summary() {
