@@ -1,7 +1,6 @@
 """Broken links in a browser: the dataset page's notices and the report page of an
 organisation admin, accessible (axe-core); screenshots .run/test/screenshots/
 broken-links-dataset.png and broken-links-report.png."""
-import pytest
 from playwright.sync_api import expect
 
 from ckan.tests import factories, helpers
