@@ -132,11 +132,23 @@ init_database() {
     ok "DataStore database $DS_DB_NAME ready (read-only role $DS_RO_USER)"
 }
 
+# token_known TOKEN: the API token's id (its JWT "jti") is one of the sysadmin's tokens in
+# the database (a database made anew has none of the old ones).
+token_known() {
+    local jti
+    jti=$("$PY" -c 'import base64, json, sys
+p = sys.argv[1].split(".")[1]
+print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["jti"])' "$1" 2>/dev/null) \
+        || return 1
+    ckan user token list "$ADMIN_USER" 2>/dev/null | grep -qF "[$jti]"
+}
+
 # ensure_xloader_token: the xloader worker acts through the API as the sysadmin; its token
 # is made once, kept in .run/xloader-token and written into the config.
 ensure_xloader_token() {
     local tfile="$RUN/xloader-token" out
-    if [ -s "$tfile" ] && grep -q "^ckanext.xloader.api_token = $(cat "$tfile")\$" "$INI"; then
+    if [ -s "$tfile" ] && grep -q "^ckanext.xloader.api_token = $(cat "$tfile")\$" "$INI" \
+            && token_known "$(cat "$tfile")"; then
         ok "xloader API token configured"
         return
     fi
