@@ -286,11 +286,35 @@ start_linkcheck() {
         sleep \$(( $hours * 3600 )); done"
 }
 
+# register_sources: the registry's harvest sources (harvest_registry/sources/*.yaml) created or
+# updated, so the harvest page lists them from the first start (idempotent, like
+# `ckan migration sources sync`).
+register_sources() {
+    ckan_step "Registering the harvest sources" sources-sync migration sources sync
+    grep '^sources sync' "$LOGS/sources-sync.log" | sed 's/^/  /' || true
+}
+
+# start_harvest_schedule: `ckan harvester run` every MIGRATION_HARVEST_MINUTES minutes (off
+# when unset or 0): it starts a job for each source whose schedule is due and finishes
+# the jobs whose objects are all done.
+start_harvest_schedule() {
+    local minutes=${MIGRATION_HARVEST_MINUTES:-0}
+    if [ "$minutes" = 0 ]; then
+        stop_pidfile harvest-schedule >/dev/null 2>&1 || true
+        ok "harvest schedule off (set MIGRATION_HARVEST_MINUTES=15 to run due sources every 15 minutes)"
+        return
+    fi
+    start_process harvest-schedule "harvest schedule (every $minutes min)" bash -c "while true; do
+        '$VENV/bin/ckan' -c '$INI' harvester run || echo 'harvester run failed'
+        sleep \$(( $minutes * 60 )); done"
+}
+
 summary() {
     local spid wpid gpid fpid jpid lpid
     spid=$(pid_of "$PIDS/search.pid"); wpid=$(pid_of "$PIDS/web.pid")
     gpid=$(pid_of "$PIDS/harvest-gather.pid"); fpid=$(pid_of "$PIDS/harvest-fetch.pid")
     jpid=$(pid_of "$PIDS/jobs-worker.pid"); lpid=$(pid_of "$PIDS/linkcheck.pid")
+    local hpid; hpid=$(pid_of "$PIDS/harvest-schedule.pid")
     local pgdesc="system (shared)" rddesc="system (shared)"
     pid_alive "$PIDS/postgres.pid" && pgdesc="project-owned, pid $(pid_of "$PIDS/postgres.pid"), data .run/postgres"
     pid_alive "$PIDS/redis.pid" && rddesc="project-owned, pid $(pid_of "$PIDS/redis.pid")"
@@ -304,6 +328,7 @@ summary() {
     printf '  %-16s %-38s %-8s %s\n' "harvest fetch" "redis queue" "${fpid:--}" ".run/logs/harvest-fetch.log"
     printf '  %-16s %-38s %-8s %s\n' "jobs worker" "redis queue (xloader -> DataStore)" "${jpid:--}" ".run/logs/jobs-worker.log"
     printf '  %-16s %-38s %-8s %s\n' "link checker" "every ${MIGRATION_LINKCHECK_HOURS:-24} h" "${lpid:--}" ".run/logs/linkcheck.log"
+    printf '  %-16s %-38s %-8s %s\n' "harvest runs" "every ${MIGRATION_HARVEST_MINUTES:-0} min (0: off)" "${hpid:--}" ".run/logs/harvest-schedule.log"
     printf '  %-16s %-38s %s\n' "PostgreSQL" "$PG_HOST:$PG_PORT/$DB_NAME" "$pgdesc"
     printf '  %-16s %-38s %s\n' "DataStore" "$PG_HOST:$PG_PORT/$DS_DB_NAME" "read-only role $DS_RO_USER"
     printf '  %-16s %-38s %s\n' "Redis" "$REDIS_HOST:$REDIS_PORT/0" "$rddesc"
@@ -323,7 +348,9 @@ ensure_xloader_token
 start_web
 start_worker
 load_demo
+register_sources
 start_consumer gather
 start_consumer fetch
 start_linkcheck
+start_harvest_schedule
 summary

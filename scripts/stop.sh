@@ -27,6 +27,7 @@ stop_one() {
     fi
 }
 
+stop_one harvest-schedule "harvest schedule"
 stop_one linkcheck "link checker schedule"
 stop_one jobs-worker "background jobs worker"
 stop_one harvest-fetch "harvest fetch consumer"
