@@ -22,6 +22,8 @@ setup(
                                         "harvest_registry/sources/*.yaml",
                                         "templates/**/*", "public/**/*", "assets/*",
                                         "geometry/*",
+                                        "migration/migration/alembic.ini",
+                                        "migration/migration/script.py.mako",
                                         # interface strings, compiled and committed
                                         # (README "Languages")
                                         "i18n/*/LC_MESSAGES/*.mo"]},
