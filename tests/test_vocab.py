@@ -21,6 +21,8 @@ NAMESPACES = {
     "caveat_flags": vocab.BASE_URI + "caveat/",
     "geographic_granularity": vocab.BASE_URI + "geographic-granularity/",
     "regions": vocab.BASE_URI + "m49/",
+    "glossary": vocab.BASE_URI + "glossary/",
+    "glossary_agencies": vocab.BASE_URI + "agency/",
     "frequencies": vocab.EU_FREQUENCY_URI,
     "countries": vocab.EU_COUNTRY_URI,
 }
@@ -28,7 +30,8 @@ SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
 def test_known_names():
-    assert set(vocab.vocabulary_names()) == set(NAMESPACES)
+    # glossary_definitions: computed from glossary.yaml (tests/test_glossary.py)
+    assert set(vocab.vocabulary_names()) == set(NAMESPACES) | {"glossary_definitions"}
 
 
 @pytest.mark.parametrize("name", sorted(NAMESPACES))

@@ -300,6 +300,18 @@ def migration_raw_data_downloads(pkg: dict) -> list:
     return out
 
 
+def migration_definition_terms(pkg: dict) -> list:
+    """The glossary definitions a dataset declares (``definition_terms``), in the request's
+    language: glossary.describe's dicts (term, agency, definition, source, url)."""
+    from ckanext.migration import glossary
+    from ckanext.migration.logic.validators import _parse_list
+    try:
+        codes = _parse_list((pkg or {}).get(glossary.FIELD))
+    except Exception:  # not a list: nothing declared
+        return []
+    return glossary.describe(codes)
+
+
 def get_helpers() -> dict:
     from ckanext.migration import multilingual
     return dict(multilingual.template_helpers(), **{f.__name__: f for f in (
@@ -309,4 +321,5 @@ def get_helpers() -> dict:
         migration_filled, migration_agent_type_label, migration_technical_fields,
         migration_period_summary, migration_abbreviated, migration_filter_label,
         migration_search_sorting, migration_load_status,
-        migration_resources_raw_first, migration_raw_data_downloads)})
+        migration_resources_raw_first, migration_raw_data_downloads,
+        migration_definition_terms)})

@@ -21,7 +21,7 @@ BASE_URI = "https://w3id.org/migration-catalogue/vocab/"
 EU_COUNTRY_URI = "http://publications.europa.eu/resource/authority/country/"
 EU_FREQUENCY_URI = "http://publications.europa.eu/resource/authority/frequency/"
 VOCAB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vocabularies")
-COMPUTED = ("countries",)
+COMPUTED = ("countries", "glossary_definitions")
 _CORE = ("code", "label", "uri", "description")
 # languages the vocabulary files carry labels in (English is the plain key)
 LANGUAGES = ("en", "fr", "es", "ar")
@@ -154,6 +154,9 @@ def get_vocabulary(name):
 def _load(name):
     if name == "countries":
         return _countries()
+    if name == "glossary_definitions":  # the definitions of glossary.yaml's terms
+        from ckanext.migration import glossary
+        return glossary.definitions_vocabulary()
     with open(os.path.join(VOCAB_DIR, name + ".yaml"), encoding="utf-8") as f:
         items = yaml.safe_load(f) or []
     terms = [Term(i.get("code"), i.get("label"), i.get("uri"), i.get("description"),
