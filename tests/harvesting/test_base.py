@@ -362,7 +362,7 @@ def test_a_failed_update_leaves_the_dataset_as_it_was(upstream, harvest):
 
 @pytest.mark.parametrize("config,message", [
     ('{"defaults": {"license_id": "cc-by"}, "colour": "blue", "api": 1}',
-     "unknown configuration keys ['api', 'colour']; allowed: defaults"),
+     "unknown configuration keys ['api', 'colour']; allowed: defaults, max_job_hours"),
     ('{"defaults": ["cc-by"]}', "'defaults' must be an object of schema fields"),
     ('{"defaults": {"license_id": "cc-by"}', "configuration is not valid JSON"),
     ('["defaults"]', "configuration must be a JSON object"),
@@ -384,7 +384,8 @@ def test_validate_config_lists_the_subclass_keys():
     class WithKeys(MigrationHarvester):
         CONFIG_KEYS = ("defaults", "indicators")
     WithKeys().validate_config('{"indicators": ["X"]}')
-    with pytest.raises(ValueError, match=r"\['indicator'\]; allowed: defaults, indicators"):
+    with pytest.raises(ValueError,
+                       match=r"\['indicator'\]; allowed: defaults, indicators, max_job_hours"):
         WithKeys().validate_config('{"indicator": ["X"]}')
 
 
@@ -396,7 +397,7 @@ def test_a_bad_configuration_is_refused_when_the_source_is_created(upstream):
         helpers.call_action("harvest_source_create", name="bad-config", title="Bad config",
                             url=URL, source_type=ListHarvester.NAME, owner_org=org["id"],
                             config='{"colour": "blue"}')
-    assert "unknown configuration keys ['colour']; allowed: defaults" in \
+    assert "unknown configuration keys ['colour']; allowed: defaults, max_job_hours" in \
         str(raised.value.error_dict["config"])
 
 

@@ -271,3 +271,70 @@ def sources_sync(dry_run: bool, only: tuple):
                % (tk._(" (dry run)") if dry_run else ""))
     if counts["error"]:
         raise click.exceptions.Exit(1)
+
+
+@migration.command("harvest-doctor")
+@click.option("--fix", "do_fix", is_flag=True,
+              help="Close the stuck jobs and error the orphaned objects (else only list).")
+@click.option("--hours", type=click.FloatRange(min=0), default=None,
+              help="Limit in hours for every source (default: each source's max_job_hours, "
+                   "else ckanext.migration.harvest.job_timeout_hours).")
+@click.option("--source", "source_ref", default=None, help="Only this harvest source (name or id).")
+def harvest_doctor(do_fix: bool, hours, source_ref):
+    """List (and with --fix close) harvest jobs stuck in New/Running past their limit, and
+    unprocessed objects of finished jobs. Exit code 0: nothing stuck (or all fixed);
+    1: something stuck and not fixed, a bad source configuration, or a failed e-mail."""
+    from ckanext.migration.harvesting import doctor
+    try:
+        source = doctor.resolve_source(source_ref) if source_ref else None
+        doctor.default_hours()
+    except doctor.DoctorError as e:
+        raise click.ClickException(str(e))
+    problems: list = []
+    stuck = doctor.find_stuck(hours=hours, source=source, problems=problems)
+    orphans = doctor.find_orphans(source=source)
+    for problem in problems:
+        click.echo(tk._("configuration: %s") % problem, err=True)
+    if stuck:
+        fmt = "%-24s %-36s %-8s %-16s %8s %8s %9s"
+        click.echo(fmt % (tk._("source"), tk._("job"), tk._("status"), tk._("started"),
+                          tk._("age (h)"), tk._("limit (h)"), tk._("done")))
+        for s in stuck:
+            click.echo(fmt % (s.source_name, s.job_id, s.status,
+                              s.started.strftime("%Y-%m-%d %H:%M"), "%.1f" % s.age_hours,
+                              "%g" % s.limit_hours, "%d/%d" % (s.done, s.total)))
+    if orphans:
+        by_job: dict = {}
+        for o in orphans:
+            by_job.setdefault((o.source_name, o.job_id, o.job_status), []).append(o.state)
+        fmt = "%-24s %-36s %-10s %s"
+        click.echo(fmt % (tk._("source"), tk._("job"), tk._("job status"),
+                          tk._("orphaned objects")))
+        for (name, job_id, status, states) in ((*k, v) for k, v in by_job.items()):
+            click.echo(fmt % (name, job_id or "-", status or "-", ", ".join(
+                "%d %s" % (states.count(st), st) for st in sorted(set(states)))))
+    failed = bool(problems)
+    if do_fix:
+        for s in stuck:
+            result = doctor.fix(s)
+            if not result:
+                click.echo(tk._("job {job}: finished meanwhile, left as it is").format(
+                    job=s.job_id))
+                continue
+            click.echo(tk._("job {job} of {source} closed: {n} of {total} objects not "
+                            "processed; notified: {emails}").format(
+                job=s.job_id, source=s.source_name, n=result["not_processed"],
+                total=result["total"], emails=", ".join(result["notified"]) or "-"))
+            for error in result["mail_errors"]:
+                click.echo(tk._("e-mail failed: %s") % error, err=True)
+                failed = True
+        fixed = doctor.fix_orphans(orphans)
+        if orphans:
+            click.echo(tk._("orphaned objects marked as errors: %d") % fixed)
+    else:
+        failed = failed or bool(stuck or orphans)
+    click.echo(tk._("harvest-doctor: {jobs} stuck jobs, {orphans} orphaned objects{fixed}")
+               .format(jobs=len(stuck), orphans=len(orphans),
+                       fixed=tk._(" (fixed)") if do_fix and (stuck or orphans) else ""))
+    if failed:
+        raise click.exceptions.Exit(1)

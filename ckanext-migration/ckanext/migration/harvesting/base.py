@@ -18,7 +18,7 @@ from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
-from ckanext.migration.harvesting import mapping, twins
+from ckanext.migration.harvesting import doctor, mapping, twins
 from ckanext.migration.harvesting.http import FetchError
 
 log = logging.getLogger(__name__)
@@ -54,10 +54,12 @@ class MigrationHarvester(HarvesterBase):
 
     def validate_config(self, config):
         parsed = self._parse_config(config)
-        unknown = set(parsed) - set(self.CONFIG_KEYS)
+        allowed = tuple(self.CONFIG_KEYS) + (doctor.SOURCE_KEY,)
+        unknown = set(parsed) - set(allowed)
         if unknown:
             raise ValueError("unknown configuration keys %s; allowed: %s"
-                             % (sorted(unknown), ", ".join(self.CONFIG_KEYS)))
+                             % (sorted(unknown), ", ".join(allowed)))
+        doctor.source_hours(parsed)  # a bad job limit is refused here, naming the key
         if not isinstance(parsed.get("defaults", {}), dict):
             raise ValueError("'defaults' must be an object of schema fields")
         return config
