@@ -90,3 +90,50 @@ def test_translations_are_flagged_when_not_checked(lang):
         if lang in (d.get("unverified") or ()):
             assert not glossary.verified(d, lang) and glossary.translated(d, lang)
     assert glossary.verified(glossary.definition("refugee-unhcr"), "en")
+
+
+# -- SKOS ----------------------------------------------------------------------------------
+
+def test_glossary_is_a_skos_scheme_with_definitions_as_narrower_concepts():
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import DCTERMS, RDF, SKOS
+
+    from ckanext.migration import skos
+
+    assert {"glossary", "glossary_agencies"} <= set(skos.scheme_names())
+    g = Graph().parse(data=skos.serialize("glossary", "ttl"), format="turtle")
+    scheme = skos.scheme_uri("glossary")
+    assert str(scheme) == vocab.BASE_URI + "glossary"
+    assert (scheme, RDF.type, SKOS.ConceptScheme) in g
+    concepts = set(g.subjects(SKOS.inScheme, scheme))
+    assert len(concepts) == len(glossary.terms()) + 26
+    refugee, unhcr = URIRef(BASE + "refugee"), URIRef(BASE + "refugee/unhcr")
+    assert (refugee, SKOS.topConceptOf, scheme) in g
+    assert (unhcr, RDF.type, SKOS.Concept) in g
+    assert (unhcr, SKOS.broader, refugee) in g and (refugee, SKOS.narrower, unhcr) in g
+    assert (unhcr, SKOS.topConceptOf, scheme) not in g
+    assert g.value(unhcr, SKOS.notation) == Literal("refugee-unhcr")
+    source = URIRef("https://www.unhcr.org/media/convention-and-protocol-relating-status-refugees")
+    assert (unhcr, DCTERMS.source, source) in g
+    assert "1951" in str(g.value(source, DCTERMS.title))
+    assert (unhcr, DCTERMS.creator, URIRef(vocab.BASE_URI + "agency/unhcr")) in g
+    definitions = {o.language: str(o) for o in g.objects(unhcr, SKOS.definition)}
+    assert definitions["en"].startswith("Any person who, owing to well-founded fear")
+    assert definitions["fr"].startswith("Toute personne qui")
+    # integrity: every concept one prefLabel per language; definitions hang under a term
+    # of the scheme, and every definition has its source
+    for c in concepts:
+        langs = sorted(o.language for o in g.objects(c, SKOS.prefLabel))
+        assert langs == sorted(vocab.LANGUAGES), c
+        broader = list(g.objects(c, SKOS.broader))
+        if broader:
+            assert len(broader) == 1 and (broader[0], SKOS.topConceptOf, scheme) in g
+            assert g.value(c, SKOS.definition) is not None and g.value(c, DCTERMS.source)
+        else:
+            assert (c, SKOS.topConceptOf, scheme) in g and list(g.objects(c, SKOS.narrower))
+    # no concept is both a top concept and narrower (SKOS integrity S... hierarchy disjoint)
+    assert not set(g.subjects(SKOS.topConceptOf, scheme)) & set(g.subjects(SKOS.broader, None))
+    # skos:prefLabel: at most one per language (SKOS S14)
+    for c in concepts:
+        langs = [o.language for o in g.objects(c, SKOS.prefLabel)]
+        assert len(langs) == len(set(langs))

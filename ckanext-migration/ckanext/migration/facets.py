@@ -16,6 +16,7 @@ FACETS = OrderedDict([
     ("gcm_objectives", (N_("GCM objectives"), "gcm_objectives")),
     ("topics", (N_("Topics"), "topics")),
     ("population_covered", (N_("Population covered"), "populations")),
+    ("definition_terms", (N_("Definitions followed"), "glossary_definitions")),
     ("producer", (N_("Producers"), None)),
     ("source_type", (N_("Source types"), "source_types")),
     ("disaggregation", (N_("Disaggregation"), "disaggregation")),

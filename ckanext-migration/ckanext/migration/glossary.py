@@ -105,3 +105,35 @@ def codes_of_term(term_code):
     """The definition codes of a term, in the file's order."""
     term = terms().get(term_code)
     return [d["code"] for d in term.get("definitions") or ()] if term else []
+
+
+def add_definitions(g, scheme):
+    """Add each agency definition to SKOS graph ``g`` as a ``skos:Concept`` of ``scheme``,
+    ``skos:narrower`` its term, with ``skos:definition`` per language, ``dct:source`` the
+    document (with its ``dct:title``) and ``dct:creator`` the agency."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import DCTERMS, RDF, SKOS
+
+    for d in vocab.get_vocabulary(DEFINITIONS):
+        concept, term = URIRef(d.uri), URIRef(terms().get(d.get("term")).uri)
+        g.add((concept, RDF.type, SKOS.Concept))
+        for lang, text in d.texts("label").items():
+            g.add((concept, SKOS.prefLabel, Literal(text, lang=lang)))
+        for lang, text in d.texts("description").items():
+            g.add((concept, SKOS.definition, Literal(text, lang=lang)))
+        g.add((concept, SKOS.notation, Literal(d.code)))
+        g.add((concept, SKOS.inScheme, scheme))
+        g.add((concept, SKOS.broader, term))
+        g.add((term, SKOS.narrower, concept))
+        g.add((concept, DCTERMS.creator, URIRef(agencies().get(d.get("agency")).uri)))
+        source = URIRef(d.get("source_url"))
+        g.add((concept, DCTERMS.source, source))
+        g.add((source, DCTERMS.title, Literal(d.get("source_title"), lang="en")))
+        unverified = d.get("unverified") or ()
+        if unverified:
+            g.add((concept, SKOS.editorialNote, Literal(
+                "Translations not checked against the source's official text: %s"
+                % ", ".join(unverified), lang="en")))
+        if d.get("verbatim") is False:
+            g.add((concept, SKOS.editorialNote, Literal(
+                "A summary of the source, not a quotation.", lang="en")))

@@ -7,7 +7,7 @@ from ckanext.migration import countries, multilingual, quality, vocab
 from ckanext.migration.facets import value_label
 
 MULTI_VALUED = ("countries", "gcm_objectives", "topics", "population_covered",
-                "disaggregation", "caveat_flags")
+                "disaggregation", "caveat_flags", "definition_terms")
 SINGLE_VALUED = ("source_type", "unit_of_observation", "geographic_granularity",
                  "source_platform", "frequency")
 
@@ -44,7 +44,8 @@ def index_fields(validated: dict) -> dict:
 # coded fields whose labels feed the free-text field, and their vocabularies
 LABELLED = (("countries", "countries"), ("regions", "regions"),
             ("gcm_objectives", "gcm_objectives"), ("topics", "topics"),
-            ("population_covered", "populations"))
+            ("population_covered", "populations"),
+            ("definition_terms", "glossary_definitions"))
 
 
 def multilingual_labels(fields: dict) -> list:

@@ -45,6 +45,12 @@ SCHEMES = {
     "frequencies": ("Update frequencies",
                     "Update frequencies: the concepts of the EU Publications Office frequency "
                     "authority table used by this catalogue, with freshness thresholds."),
+    "glossary": ("Glossary of migration terms",
+                 "Key terms of migration statistics; each agency's definition of a term (UN DESA "
+                 "/ UN Statistical Commission, UNHCR, IOM, ILO, Eurostat / EU law, OECD, UNODC) "
+                 "is a narrower concept with its source document (dct:source)."),
+    "glossary_agencies": ("Agencies defining migration terms",
+                          "The agencies whose definitions the glossary sets side by side."),
 }
 # combined schemes: name -> the vocabularies in it
 COMBINED = {"migration": ("gcm_objectives", "topics")}
@@ -123,6 +129,9 @@ def add_scheme(g, name):
                 objective = objectives.get(str(code))
                 if objective is not None:
                     g.add((concept, SKOS.related, URIRef(objective.uri)))
+    if name == "glossary":
+        from ckanext.migration import glossary
+        glossary.add_definitions(g, scheme)
     return scheme
 
 

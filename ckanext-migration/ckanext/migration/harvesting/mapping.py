@@ -64,6 +64,26 @@ def infer(record: SourceRecord) -> tuple:
     return topics, objectives
 
 
+@functools.lru_cache(maxsize=1)
+def load_definition_rules() -> list:
+    with open(RULES_FILE) as f:
+        rules = yaml.safe_load(f).get("definitions") or []
+    return [(re.compile(r["source"], re.I), re.compile(r["match"], re.I),
+             list(r["definition_terms"])) for r in rules]
+
+
+def infer_definitions(record: SourceRecord) -> list:
+    """Glossary definition codes of the producer's standard definitions the rules find."""
+    sources = [record.producer, record.source_platform, record.notes]
+    texts = [record.title, record.notes, record.identifier, " ".join(record.keywords)]
+    out = []
+    for source, pattern, codes in load_definition_rules():
+        if any(source.search(s or "") for s in sources) and \
+                any(pattern.search(t or "") for t in texts):
+            out += [c for c in codes if c not in out]
+    return out
+
+
 def dataset_name(platform: str, identifier: str) -> str:
     """A stable dataset name from where it comes from: re-harvests find it again."""
     name = munge_name("%s-%s" % (platform, identifier))
@@ -130,4 +150,8 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
         if defaults.get(key) and key not in record.extra:
             pkg[key] = defaults[key]
     pkg.update(record.extra)
+    definition_terms = merge(pkg.get("definition_terms"), defaults.get("definition_terms"),
+                             infer_definitions(record))
+    if definition_terms:
+        pkg["definition_terms"] = definition_terms
     return pkg
