@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ckanext.migration import countries, multilingual, quality, vocab
+from ckanext.migration import compare, countries, multilingual, quality, vocab
 from ckanext.migration.facets import value_label
 
 MULTI_VALUED = ("countries", "gcm_objectives", "topics", "population_covered",
@@ -34,6 +34,8 @@ def index_fields(validated: dict) -> dict:
     sample = validated.get("sample_size")
     out["sample_size"] = sample if isinstance(sample, int) else None
     out.update(quality.computed_fields(validated))
+    # the collection period as dates, for other sources with an overlapping one (compare.py)
+    out.update(compare.index_fields(validated))
     # freshest first as a sort key (the state names do not sort that way): "0" fresh,
     # "1" due, "2" overdue, "3" delinquent, "4" not applicable, "5" unknown
     out["freshness_rank"] = str(quality.FRESHNESS_STATES.index(out["freshness"]))

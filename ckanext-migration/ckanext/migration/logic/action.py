@@ -243,7 +243,18 @@ def migration_broken_links(context, data_dict):
                                   if organizations is not None else None)
 
 
+@tk.side_effect_free
+def migration_compare(context, data_dict):
+    """Datasets side by side (``ids``: names or ids, a list or comma-separated, at most
+    compare.MAX_IDS): producer, definitions, period, unit, sample, last update, freshness,
+    transparency, caveats. Those the caller may not see are "not found", like unknown ones."""
+    tk.check_access("migration_compare", context, data_dict)
+    from ckanext.migration import compare
+    ids = compare.parse_ids(data_dict.get("ids"))
+    return compare.compare(ids, context, data_dict.get("lang"))
+
+
 def get_actions() -> dict:
     return {f.__name__: f for f in (migration_overview, migration_country_show,
                                     migration_objective_show, migration_coverage,
-                                    migration_broken_links)}
+                                    migration_broken_links, migration_compare)}

@@ -30,5 +30,5 @@ def get_auth_functions() -> dict:
     public = {name: _public for name in ("migration_overview", "migration_country_show",
                                          "migration_objective_show", "migration_coverage",
                                          # results are filtered by what the caller may see
-                                         "migration_broken_links")}
+                                         "migration_broken_links", "migration_compare")}
     return dict(public, migration_broken_links_report=migration_broken_links_report)

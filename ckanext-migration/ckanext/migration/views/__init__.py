@@ -1,7 +1,8 @@
 """Flask blueprints, one module per page family; templates in ``templates/migration/``."""
 from ckanext.migration.views import country, coverage, export, links, objective, vocabulary
+from ckanext.migration.views import compare
 
 
 def get_blueprints():
     return [country.country, objective.objective, coverage.coverage, export.export,
-            vocabulary.vocabulary, links.links]
+            vocabulary.vocabulary, links.links, compare.compare]
