@@ -127,6 +127,7 @@ init_database() {
     ckan_step "CKAN database initialisation" db-init db init
     ckan_step "Activity migrations" db-upgrade-activity db upgrade -p activity
     ckan_step "Harvest migrations" db-upgrade-harvest db upgrade -p harvest
+    ckan_step "Catalogue migrations" db-upgrade-migration db upgrade -p migration
     ok "database $DB_NAME is at the latest version"
     datastore_set_permissions "$INI" "$DS_DB_NAME"
     ok "DataStore database $DS_DB_NAME ready (read-only role $DS_RO_USER)"

@@ -63,7 +63,7 @@ ok "test search service up (pid $(pid_of "$PIDS/test-search.pid"), log .run/logs
 log "Migrating the test database $TEST_DB_NAME (core, activity, harvest)"
 dblog="$LOGS/test-db.log"
 : >"$dblog"
-for args in "db init" "db upgrade -p activity" "db upgrade -p harvest"; do
+for args in "db init" "db upgrade -p activity" "db upgrade -p harvest" "db upgrade -p migration"; do
     # shellcheck disable=SC2086
     if ! "$VENV/bin/ckan" -c "$TEST_INI" $args >>"$dblog" 2>&1 </dev/null; then
         tail_log "$dblog"

@@ -255,6 +255,7 @@ def migration_compare(context, data_dict):
 
 
 def get_actions() -> dict:
-    return {f.__name__: f for f in (migration_overview, migration_country_show,
+    from ckanext.migration.corrections.logic import get_actions as corrections_actions
+    return corrections_actions() | {f.__name__: f for f in (migration_overview, migration_country_show,
                                     migration_objective_show, migration_coverage,
                                     migration_broken_links, migration_compare)}

@@ -31,4 +31,6 @@ def get_auth_functions() -> dict:
                                          "migration_objective_show", "migration_coverage",
                                          # results are filtered by what the caller may see
                                          "migration_broken_links", "migration_compare")}
-    return dict(public, migration_broken_links_report=migration_broken_links_report)
+    from ckanext.migration.corrections.auth import get_auth_functions as corrections_auth
+    return dict(public, migration_broken_links_report=migration_broken_links_report,
+                **corrections_auth())

@@ -1,8 +1,10 @@
 """Flask blueprints, one module per page family; templates in ``templates/migration/``."""
 from ckanext.migration.views import country, coverage, export, links, objective, vocabulary
+from ckanext.migration.views import corrections
 from ckanext.migration.views import compare
 
 
 def get_blueprints():
-    return [country.country, objective.objective, coverage.coverage, export.export,
+    blueprints = [corrections.corrections]
+    return blueprints + [country.country, objective.objective, coverage.coverage, export.export,
             vocabulary.vocabulary, links.links, compare.compare]
