@@ -184,6 +184,11 @@ class MigrationHarvester(HarvesterBase):
                                     harvest_object, "Import")
             return False
         self._make_current(harvest_object, previous, result["id"])
+        if existing is None:
+            # ckanext-harvest indexes harvest_source_id (the dashboard's facet) from the
+            # dataset's current harvest object, which package_create could not see yet
+            from ckan.lib import search
+            search.rebuild(result["id"])
         twins.link(result, context)
         return True
 

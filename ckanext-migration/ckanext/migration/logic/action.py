@@ -254,8 +254,18 @@ def migration_compare(context, data_dict):
     return compare.compare(ids, context, data_dict.get("lang"))
 
 
+@tk.side_effect_free
+def migration_harvest_dashboard(context, data_dict):
+    """One row per harvest source the caller may manage: last job, datasets, trend
+    (``filter``: failing, stale, never_run; ``jobs``: the trend's length)."""
+    tk.check_access("migration_harvest_dashboard", context, data_dict)
+    from ckanext.migration.harvesting import dashboard
+    return dashboard.dashboard(context, {k: data_dict.get(k) for k in ("filter", "jobs")})
+
+
 def get_actions() -> dict:
     from ckanext.migration.corrections.logic import get_actions as corrections_actions
     return corrections_actions() | {f.__name__: f for f in (migration_overview, migration_country_show,
                                     migration_objective_show, migration_coverage,
+                                    migration_harvest_dashboard,
                                     migration_broken_links, migration_compare)}

@@ -26,6 +26,18 @@ def report_organizations(user_name: str) -> list:
     return [o["id"] for o in orgs]
 
 
+@tk.auth_allow_anonymous_access  # to say who may, rather than "log in"
+def migration_harvest_dashboard(context, data_dict):
+    """The harvest dashboard: sysadmins (CKAN lets them through before this) and the
+    admins and editors of an organisation, who may update its harvest sources."""
+    from ckanext.migration.harvesting.dashboard import manageable_organizations
+    if manageable_organizations(context.get("user") or ""):
+        return {"success": True}
+    return {"success": False,
+            "msg": tk._("Only sysadmins and the admins and editors of an organisation "
+                        "see the harvest dashboard")}
+
+
 def get_auth_functions() -> dict:
     public = {name: _public for name in ("migration_overview", "migration_country_show",
                                          "migration_objective_show", "migration_coverage",
@@ -33,4 +45,5 @@ def get_auth_functions() -> dict:
                                          "migration_broken_links", "migration_compare")}
     from ckanext.migration.corrections.auth import get_auth_functions as corrections_auth
     return dict(public, migration_broken_links_report=migration_broken_links_report,
+                migration_harvest_dashboard=migration_harvest_dashboard,
                 **corrections_auth())

@@ -1,5 +1,6 @@
 """Flask blueprints, one module per page family; templates in ``templates/migration/``."""
 from ckanext.migration.views import country, coverage, export, links, objective, vocabulary
+from ckanext.migration.views import harvest_dashboard
 from ckanext.migration.views import corrections
 from ckanext.migration.views import compare
 
@@ -7,4 +8,5 @@ from ckanext.migration.views import compare
 def get_blueprints():
     blueprints = [corrections.corrections]
     return blueprints + [country.country, objective.objective, coverage.coverage, export.export,
-            vocabulary.vocabulary, links.links, compare.compare]
+            vocabulary.vocabulary, links.links, compare.compare,
+            harvest_dashboard.harvest_dashboard]
