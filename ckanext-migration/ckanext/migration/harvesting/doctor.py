@@ -48,10 +48,8 @@ class DoctorError(ValueError):
 # -- limits ------------------------------------------------------------------------------
 def parse_hours(value: Any, key: str = SOURCE_KEY) -> float:
     """A limit in hours: a positive number (JSON number or numeric string)."""
-    if isinstance(value, bool):
-        value = None  # true/false are not hours
     try:
-        hours = float(value)
+        hours = float("nan") if isinstance(value, bool) else float(value)  # true is no hour
     except (TypeError, ValueError):
         hours = float("nan")
     if not math.isfinite(hours) or hours <= 0:
