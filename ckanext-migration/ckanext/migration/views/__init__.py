@@ -3,10 +3,12 @@ from ckanext.migration.views import country, coverage, export, links, objective,
 from ckanext.migration.views import harvest_dashboard
 from ckanext.migration.views import corrections
 from ckanext.migration.views import compare
+from ckanext.migration.views import glossary
 
 
 def get_blueprints():
     blueprints = [corrections.corrections]
     return blueprints + [country.country, objective.objective, coverage.coverage, export.export,
             vocabulary.vocabulary, links.links, compare.compare,
+            glossary.glossary,
             harvest_dashboard.harvest_dashboard]
