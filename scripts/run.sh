@@ -305,7 +305,9 @@ start_harvest_schedule() {
         ok "harvest schedule off (set MIGRATION_HARVEST_MINUTES=15 to run due sources every 15 minutes)"
         return
     fi
+    # harvest-doctor first: it closes jobs stalled past their limit, which unlocks their sources
     start_process harvest-schedule "harvest schedule (every $minutes min)" bash -c "while true; do
+        '$VENV/bin/ckan' -c '$INI' migration harvest-doctor --fix || echo 'harvest-doctor: see above'
         '$VENV/bin/ckan' -c '$INI' harvester run || echo 'harvester run failed'
         sleep \$(( $minutes * 60 )); done"
 }
