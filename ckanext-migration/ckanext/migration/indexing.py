@@ -31,6 +31,9 @@ def index_fields(validated: dict) -> dict:
                        if isinstance(c, dict) and c.get("name")]
     # the language of the data as EU authority codes (FRA), whatever form the source gave
     out["language"] = multilingual.language_codes(validated.get("language"))
+    # free text, faceted as given (the handbook's most common collection methods)
+    out["collection_method"] = " ".join(str(validated.get("collection_method") or "").split()) \
+        or None
     sample = validated.get("sample_size")
     out["sample_size"] = sample if isinstance(sample, int) else None
     out.update(quality.computed_fields(validated))

@@ -263,9 +263,19 @@ def migration_harvest_dashboard(context, data_dict):
     return dashboard.dashboard(context, {k: data_dict.get(k) for k in ("filter", "jobs")})
 
 
+@tk.side_effect_free
+def migration_handbook(context, data_dict):
+    """A producer's data handbook (``id``: an organisation's name or id; none: every
+    producer): what, how, how reliable, caveats; counts over what the caller may see."""
+    tk.check_access("migration_handbook", context, data_dict)
+    from ckanext.migration import handbook
+    return handbook.handbook(data_dict.get("id") or None, context)
+
+
 def get_actions() -> dict:
     from ckanext.migration.corrections.logic import get_actions as corrections_actions
     return corrections_actions() | {f.__name__: f for f in (migration_overview, migration_country_show,
                                     migration_objective_show, migration_coverage,
                                     migration_harvest_dashboard,
-                                    migration_broken_links, migration_compare)}
+                                    migration_broken_links, migration_compare,
+                                    migration_handbook)}

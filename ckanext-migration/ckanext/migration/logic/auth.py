@@ -42,7 +42,8 @@ def get_auth_functions() -> dict:
     public = {name: _public for name in ("migration_overview", "migration_country_show",
                                          "migration_objective_show", "migration_coverage",
                                          # results are filtered by what the caller may see
-                                         "migration_broken_links", "migration_compare")}
+                                         "migration_broken_links", "migration_compare",
+                                         "migration_handbook")}
     from ckanext.migration.corrections.auth import get_auth_functions as corrections_auth
     return dict(public, migration_broken_links_report=migration_broken_links_report,
                 migration_harvest_dashboard=migration_harvest_dashboard,

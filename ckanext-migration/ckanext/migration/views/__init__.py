@@ -4,6 +4,7 @@ from ckanext.migration.views import harvest_dashboard
 from ckanext.migration.views import corrections
 from ckanext.migration.views import compare
 from ckanext.migration.views import glossary
+from ckanext.migration.views import handbook
 
 
 def get_blueprints():
@@ -11,4 +12,5 @@ def get_blueprints():
     return blueprints + [country.country, objective.objective, coverage.coverage, export.export,
             vocabulary.vocabulary, links.links, compare.compare,
             glossary.glossary,
-            harvest_dashboard.harvest_dashboard]
+            harvest_dashboard.harvest_dashboard,
+            handbook.handbook]
