@@ -55,9 +55,12 @@ setup(
         "ckanext-xloader==2.5.2",
         "tabulator==1.53.5",
         "Unidecode>=1.3",
+        # producers' data handbooks as PDF (needs Pango: scripts/setup.sh)
+        "weasyprint==70.0",
     ],
     extras_require={
         "test": ["ckan[dev]==2.12.0", "responses>=0.25", "pyshacl>=0.26", "beautifulsoup4>=4.12",
+                 "pypdf>=5",
                  # browser tests: drives Debian's /usr/bin/chromium (scripts/setup.sh)
                  "playwright>=1.45"],
     },

@@ -213,9 +213,15 @@ setup_chromium() {
     ok "Chromium installed ($("$CHROMIUM" --version 2>/dev/null | head -n1))"
 }
 
+# the data handbook's PDF (WeasyPrint) needs Pango
+setup_pango() {
+    ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0.so' || apt_install libpango-1.0-0 libpangoft2-1.0-0
+}
+
 log "Setting up (repo: $ROOT)"
 setup_venv
 setup_postgres
 setup_redis
 setup_chromium
+setup_pango
 ok "setup complete"
