@@ -30,3 +30,15 @@ def test_sdmx_frequency_codes_map_onto_eu_frequencies():
     from ckanext.migration import vocab
     frequencies = vocab.get_vocabulary("frequencies")
     assert all(code in frequencies for code in periods.SDMX_FREQUENCIES.values())
+
+
+@pytest.mark.parametrize("years,expected", [
+    (["2010", "2015", "2020", "2015"], "QUINQUENNIAL"),   # repeats (one per country)
+    ([2009, 2010, 2011, 2012], "ANNUAL"), (["2000", "2010", "2020"], "DECENNIAL"),
+    (["1990", "1995", "2000", "2020", "2024"], "IRREG"),
+    (["1990", "2020"], ""), ([], ""),                     # too few years to tell
+])
+def test_frequency_of_years(years, expected):
+    from ckanext.migration import vocab
+    assert periods.frequency_of_years(years) == expected
+    assert not expected or expected in vocab.get_vocabulary("frequencies")

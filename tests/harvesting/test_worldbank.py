@@ -161,3 +161,46 @@ def test_one_bad_indicator_does_not_stop_the_others(harvester, api):
     errors = harvest.errors(job)
     assert len(errors) == 1 and "SM.POP.NETM" in errors[0] and "not World Bank" in errors[0]
     assert helpers.call_action("package_search", q="*:*")["count"] == 2
+
+
+# -- the real recorded data answer ---------------------------------------------------------
+# tests/fixtures/worldbank/: the World Bank's own answer to
+# /v2/country/all/indicator/SM.POP.TOTL?format=json&date=2010:2022&per_page=20000 (see
+# SOURCES.md). No indicator metadata answer was ever recorded, so the hand-written one
+# stands in for /indicator/SM.POP.TOTL; everything the test checks besides the title
+# and notes comes from the real data answer.
+REAL_DATA = ("worldbank", "country_all_indicator_SM.POP.TOTL_2010-2022.json")
+
+
+def test_summarise_real_answer():
+    envelope, rows = parse_envelope(fixture_bytes(*REAL_DATA), "test")
+    assert envelope["per_page"] == 20000 and len(rows) == envelope["total"] == 3445
+    data = summarise(envelope, rows)
+    # the 13 requested years, but values only every 5 years (UN DESA's estimates)
+    assert data["period"] == ["2010", "2020"] and data["frequency"] == "QUINQUENNIAL"
+    assert data["observations"] == 786 and data["lastupdated"] == "2026-07-13"
+
+
+@pytest.mark.usefixtures("with_plugins", "harvest_db")
+def test_harvest_real_data_answer(harvester, http_replay):
+    http_replay.add("GET", _meta_url("SM.POP.TOTL"),
+                    body=_local("worldbank_indicator_sm_pop_totl_handwritten.json"))
+    http_replay.add("GET", _data_url("SM.POP.TOTL"), body=fixture_bytes(*REAL_DATA))
+    harvest = Harvest(harvester, BASE, {"indicators": ["SM.POP.TOTL"]})
+    job, _ = harvest.run()
+    assert harvest.report(job) == {"added": 1}, harvest.errors(job)
+    pkg = _show("world-bank-wdi-sm-pop-totl")
+
+    _, rows = parse_envelope(fixture_bytes(*REAL_DATA), "test")
+    assert {r["indicator"]["value"] for r in rows} == {pkg["title"]}
+    assert pkg["temporal_coverage"] == [{"start": "2010", "end": "2020"}]
+    assert pkg["frequency"].endswith("/frequency/QUINQUENNIAL")
+    assert pkg["modified"] == "2026-07-13"
+    # 214 countries and territories with an ISO 3166 code; the World Bank's aggregates
+    # (regions, income groups, WLD) and the Channel Islands (CHI) are not countries
+    assert len(pkg["countries"]) == 214
+    assert {"AFG", "DEU", "USA", "TCD"} <= set(pkg["countries"])
+    assert not {"WLD", "AFE", "ARB", "EUU", "HIC", "LMY", "CHI"} & set(pkg["countries"])
+    assert "migrant_stocks" in pkg["topics"] and "1" in pkg["gcm_objectives"]
+    assert pkg["creator"][0]["name"].startswith("United Nations Population Division")
+    assert "2010 to 2020, 214 countries with data" in pkg["notes"]

@@ -41,3 +41,18 @@ def parse(value) -> Period:
             return Period(year, "WEEKLY")
         return Period(monday.isoformat(), "WEEKLY")
     return Period(year, "ANNUAL")
+
+
+# years between observations -> EU frequency authority code
+_YEAR_STEPS = {1: "ANNUAL", 2: "BIENNIAL", 3: "TRIENNIAL", 5: "QUINQUENNIAL", 10: "DECENNIAL"}
+
+
+def frequency_of_years(years) -> str:
+    """EU frequency code of the years a series has values for: their step when it is
+    regular (every year, every 5 years...), IRREG when not; "" with under 3 years, which
+    say too little."""
+    distinct = sorted({int(y) for y in years if str(y).isdigit()})
+    if len(distinct) < 3:
+        return ""
+    steps = {b - a for a, b in zip(distinct, distinct[1:])}
+    return _YEAR_STEPS.get(steps.pop(), "IRREG") if len(steps) == 1 else "IRREG"

@@ -10,7 +10,8 @@ import json
 import logging
 import re
 
-from ckanext.migration.harvesting import http
+from ckanext.migration import countries as country_codes
+from ckanext.migration.harvesting import http, periods
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -68,6 +69,8 @@ def summarise(envelope: dict, rows: list) -> dict:
             countries.add(code)
     return {"lastupdated": envelope.get("lastupdated") or "",
             "period": [min(years), max(years)] if years else [],
+            # SM.POP.TOTL has values every 5 years in its annual grid (UN DESA's series)
+            "frequency": periods.frequency_of_years(years),
             "countries": sorted(countries), "observations": len(years)}
 
 
@@ -133,8 +136,9 @@ class WorldBankHarvester(MigrationHarvester):
         source = (meta.get("source") or {}).get("value") or "World Development Indicators"
         notes = "%s\n\nWorld Bank indicator %s (%s)%s." % (
             note or name, code, source,
-            ", %s to %s, %d economies with data" % (period[0], period[1],
-                                                    len(data.get("countries") or []))
+            # countries only: the aggregates (regions, income groups) are not counted
+            ", %s to %s, %d countries with data" % (period[0], period[1], len(
+                [c for c in data.get("countries") or [] if country_codes.to_iso3(c)]))
             if period[0] else "")
         populations, unit = KINDS.get(code, ([], ""))
         extra = {"source_type": "international_organisation_estimate",
@@ -155,7 +159,8 @@ class WorldBankHarvester(MigrationHarvester):
             # the topic inference
             keywords=["world bank", "wdi"],
             countries=data.get("countries") or [],
-            period_start=period[0], period_end=period[1], frequency="ANNUAL",
+            period_start=period[0], period_end=period[1],
+            frequency=data.get("frequency") or "ANNUAL",
             modified=(data.get("lastupdated") or "")[:10],
             resources=[
                 # the bulk downloads are what they say: an Excel 97 workbook (.xls) and a
