@@ -61,6 +61,8 @@ def test_definition_labels_in_every_language():
     assert d.text("label", "es") == "Refugiado (ACNUR)"
     assert vocab.label("glossary_definitions", "migrant-worker-ilo-icls") == \
         "Migrant worker (ILO, ICLS)"
+    assert vocab.label("glossary_definitions", "migrant-worker-ilo", "fr") == \
+        "Travailleur migrant (OIT, C143)"
     assert glossary.definition("nope") is None
 
 

@@ -38,7 +38,8 @@ def definitions_vocabulary():
         for d in term.get("definitions") or ():
             agency = agency_voc.get(d.get("agency"))
             if agency is None:
-                raise ValueError("glossary %s: unknown agency %r" % (d.get("code"), d.get("agency")))
+                raise ValueError("glossary %s: unknown agency %r"
+                                 % (d.get("code"), d.get("agency")))
             attrs = {k: v for k, v in d.items() if k not in ("code", "uri", "definition")}
             attrs["term"] = term.code
             for lang in vocab.LANGUAGES:

@@ -32,7 +32,8 @@ def _term(term, lang, found):
         d.update(
             count=found.get(d["code"], 0),
             datasets_url=tk.url_for("dataset.search", **{data.FIELD: d["code"]}),
-            reference=full.get("reference"), verbatim=full.get("verbatim", True) is not False,
+            reference=full.get("reference"), variant=full.get("variant"),
+            verbatim=full.get("verbatim", True) is not False,
             translated=data.translated(full, lang), verified=data.verified(full, lang),
             agency_title=data.agencies().get(d["agency"]).text("title", lang))
         definitions.append(d)
