@@ -135,3 +135,9 @@ def test_dataset_page_links_the_handbook(app, catalogue):  # noqa: F811
     link = page.select_one(".migration-provenance a.migration-handbook-link")
     assert link["href"] == "/handbook/stats"
     assert link.get_text(strip=True) == "Producer's data handbook"
+
+
+def test_organization_page_links_the_handbook(app, catalogue):  # noqa: F811
+    page = soup(app.get("/organization/stats"))
+    link = page.find("a", href="/handbook/stats")
+    assert link is not None and "Data handbook" in link.get_text()

@@ -112,7 +112,8 @@ def _median(by_score: list, total: int):
             if k < seen:
                 return score
     mid = total // 2
-    return nth(mid) if total % 2 else (nth(mid - 1) + nth(mid)) / 2
+    median = nth(mid) if total % 2 else (nth(mid - 1) + nth(mid)) / 2
+    return int(median) if median == int(median) else median
 
 
 def corrections(org_id: str):
