@@ -196,3 +196,19 @@ def test_deleting_the_dataset_deletes_its_corrections_from_lists(publisher):
                         id=publisher.public["id"])
     assert helpers.call_action("correction_list")["count"] == 0
     assert model.Session.query(model.Package).get(publisher.public["id"]).state == "deleted"
+
+
+def test_demo_load_makes_an_answered_correction(cli):
+    from ckan.cli.cli import ckan as ckan_command
+    result = cli.invoke(ckan_command, ["migration", "demo-load"])
+    assert result.exit_code == 0, result.output
+    assert "correction on eurostat-migr-asyappctza: created" in result.output
+    listed = helpers.call_action("correction_list", context={"user": ""},
+                                 package_id="eurostat-migr-asyappctza")
+    (made,) = listed["results"]
+    assert made["status"] == "fixed" and made["answer"].startswith("Thank you")
+    assert [c["status_change"] for c in made["comments"]] == [
+        "open->acknowledged", "acknowledged->fixed"]
+    again = cli.invoke(ckan_command, ["migration", "demo-load"])
+    assert "correction on eurostat-migr-asyappctza: unchanged" in again.output
+    assert helpers.call_action("correction_list")["count"] == 1

@@ -183,6 +183,8 @@ def demo_load(path: str):
         counts[status] += 1
         click.echo(f"dataset {name}: {status}")
 
+    from ckanext.migration.corrections import demo as corrections_demo
+    corrections_demo.load(site_user, click.echo)
     click.echo(tk._("demo-load: {created} created, {updated} updated, "
                     "{unchanged} unchanged").format(**counts))
 

@@ -183,7 +183,8 @@ def correction_create(context, data_dict):
     model.Session.add(correction)
     model.Session.commit()
     activity.record(correction, pkg, user, "reported")
-    mail.notify(correction, pkg, "reported", actor=user)
+    if not context.get("corrections_no_mail"):
+        mail.notify(correction, pkg, "reported", actor=user)
     return dictize(correction, pkg, with_email=is_publisher(context.get("user"), pkg))
 
 
@@ -322,8 +323,9 @@ def correction_update(context, data_dict):
     model.Session.commit()
     if change or answer:
         activity.record(correction, pkg, user, "answered")
-    mail.notify(correction, pkg, "changed" if change else "commented", actor=user,
-                comment=comment or answer)
+    if not context.get("corrections_no_mail"):
+        mail.notify(correction, pkg, "changed" if change else "commented", actor=user,
+                    comment=comment or answer)
     return dictize(correction, pkg, with_email=is_publisher(context.get("user"), pkg))
 
 
