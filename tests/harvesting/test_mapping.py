@@ -39,6 +39,24 @@ def test_rules(title, topic, objective):
     assert topic in topics and objective in objectives
 
 
+# the measures of the OECD International Migration Database (CL_MEASURE_MIG), as the SDMX
+# harvester writes them into the notes
+@pytest.mark.parametrize("measure,topic,objective", [
+    ("B11 Inflows of foreign population", "migration_flows", "1"),
+    ("B12 Outflows of foreign population", "migration_flows", "1"),
+    ("B13 Inflows of asylum seekers", "forced_displacement", "2"),
+    ("B14 Stocks of foreign-born population", "migrant_stocks", "1"),
+    ("B15 Stocks of foreign population", "migrant_stocks", "1"),
+    ("B16 Acquisitions of nationality by country of former nationality", "integration", "16"),
+    ("B21 Inflows of foreign workers", "labour_migration", "6"),
+    ("B22 Inflows of seasonal foreign workers", "labour_migration", "6"),
+])
+def test_rules_map_oecd_migration_measures(measure, topic, objective):
+    topics, objectives = mapping.infer(SourceRecord(guid="x", title="t", identifier="x",
+                                                    source_platform="t", notes=measure))
+    assert topic in topics and objective in objectives
+
+
 def test_rules_read_identifiers_and_keywords():
     record = SourceRecord(guid="x", title="Table 4", identifier="BX.TRF.PWKR.CD.DT",
                           source_platform="WB", keywords=["trafficking"])

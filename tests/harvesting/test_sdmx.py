@@ -12,7 +12,8 @@ from ckan import plugins as p
 from ckan.tests import helpers
 from ckanext.harvest.model import HarvestGatherError
 
-from ckanext.migration.harvesting import sdmx as harvester_module
+from ckanext.migration.harvesting import mapping, sdmx as harvester_module
+from ckanext.migration.harvesting.mapping import SourceRecord
 from ckanext.migration.harvesting.sdmx import (
     SDMXHarvester, _frequency, describe_structure, parse_json_dataflows,
     parse_structure)
@@ -253,3 +254,87 @@ def test_structure_failure_errors_that_dataflow_only(harvester, estat):
     assert len(errors) == 1 and "ESTAT:GOV_10Q_GGNFA" in errors[0] and "503" in errors[0]
     assert helpers.call_action("package_search", q="*:*")["count"] == 1
     assert _show(LFSA)["countries"]
+
+
+# -- OECD International Migration Database ---------------------------------------------
+# The recording answers dataflow/OECD.ELS.IMD/DSD_MIG@DF_MIG/1.0?references=all (see
+# SOURCES.md): the dataflow, its DSD, complete codelists and the content constraints; it
+# is replayed for both requests of the harvester (the dataflow, then its structure).
+OECD = "https://sdmx.oecd.org/public/rest"
+IMD = ("oecd", "dataflow_OECD.ELS.IMD_DSD_MIG-DF_MIG_1.0_references_all.xml")
+IMD_FLOW = OECD + "/dataflow/OECD.ELS.IMD/DSD_MIG@DF_MIG/1.0"
+OECD_COUNTRIES = {"AUS", "AUT", "BEL", "BGR", "CAN", "CHE", "CHL", "COL", "CRI", "CZE",
+                  "DEU", "DNK", "ESP", "EST", "FIN", "FRA", "GBR", "GRC", "HRV", "HUN",
+                  "IRL", "ISL", "ISR", "ITA", "JPN", "KOR", "LTU", "LUX", "LVA", "MEX",
+                  "NLD", "NOR", "NZL", "POL", "PRT", "ROU", "SVK", "SVN", "SWE", "TUR",
+                  "USA"}
+
+
+def test_oecd_imd_structure_reads_the_actual_constraint():
+    info = describe_structure(_message(*IMD), "DSD_MIG")
+    # REF_AREA as the actual constraint has it; CITIZENSHIP (also CL_AREA) is a breakdown
+    assert set(info["countries"]) == OECD_COUNTRIES
+    assert "citizenship" in info["disaggregation"] and info["frequencies"] == ["A"]
+    assert [m.split()[0] for m in info["measures"]] == ["B11", "B12", "B13", "B15", "B16"]
+    assert info["period"] == ["1995", "2024"]
+
+
+@pytest.mark.usefixtures("with_plugins", "harvest_db")
+def test_harvest_oecd_international_migration_database(harvester, http_replay):
+    from ckanext.migration.harvesting import registry
+    body = _read(*IMD)
+    http_replay.add("GET", IMD_FLOW, body=body)
+    http_replay.add("GET", IMD_FLOW + "?references=descendants&detail=referencepartial",
+                    body=body)
+    entry = next(e for e in registry.load() if e["name"] == "oecd-migration")
+    config = dict(entry["config"], dataflow_prefixes=[])   # the listing was not recorded
+    harvest = Harvest(harvester, entry["url"], config)
+    job, _ = harvest.run()
+    assert harvest.report(job) == {"added": 1}, harvest.errors(job)
+    pkg = _show("oecd-sdmx-oecd-els-imd-dsd_migdf_mig")
+    assert pkg["title"] == "International migration database"
+    assert pkg["creator"][0]["name"] == "Organisation for Economic Co-operation and Development"
+    assert set(pkg["countries"]) == OECD_COUNTRIES
+    assert pkg["temporal_coverage"] == [{"start": "1995", "end": "2024"}]
+    assert pkg["frequency"].endswith("/frequency/ANNUAL")
+    assert "Measures: B11 Inflows of foreign population;" in pkg["notes"]
+    assert {"migration_flows", "migrant_stocks", "forced_displacement",
+            "integration"} <= set(pkg["topics"])
+    assert {"1", "2", "16"} <= set(pkg["gcm_objectives"])
+    assert pkg["license_id"] == "other-at" and pkg["source_type"] == "official_statistics"
+    csv = raw_data_resources(pkg)[0]
+    assert csv["url"].split("?")[0] == OECD + "/data/OECD.ELS.IMD,DSD_MIG@DF_MIG,1.0/all"
+
+
+# -- UNICEF: the MG "Migration" dataflow ---------------------------------------------------
+# Recorded: UNICEF's dataflow listing (dataflow/UNICEF = .../UNICEF/all/latest) and the
+# indicator codelist CL_UNICEF_INDICATOR. Nobody recorded the structure (DSD MIGRATION) or
+# data of MG, so its countries and period cannot be tested here.
+@pytest.mark.usefixtures("with_plugins")
+def test_unicef_listing_finds_the_migration_dataflow(http_replay):
+    from ckanext.migration.harvesting import registry
+    http_replay.add("GET", UNICEF + "/dataflow/UNICEF/all/latest",
+                    body=_read("unicef", "dataflow_UNICEF_all_list.xml"))
+    entry = next(e for e in registry.load() if e["name"] == "unicef-child-migration")
+    config = dict(entry["config"], dataflows=[])   # the prefix listing only
+    found = dict(SDMXHarvester().gather_records(entry["url"], config))
+    assert list(found) == ["UNICEF:MG"]            # not MNCH, not the 69 others
+    assert found["UNICEF:MG"]["names"] == {"en": "Migration"}
+    assert found["UNICEF:MG"]["structure"] == {"id": "MIGRATION", "agency": "UNICEF",
+                                               "version": "1.0"}
+
+
+def test_unicef_migration_indicators_map_to_topics_and_objectives():
+    codelist = _message("unicef", "codelist_UNICEF_CL_UNICEF_INDICATOR.xml").codelist[
+        "CL_UNICEF_INDICATOR"]
+    names = {c.id: str(c.name) for c in codelist if c.id.startswith("MG_")}
+    assert len(names) == 25
+    mapped = {code: mapping.infer(SourceRecord(guid="x", title=name, identifier=code,
+                                               source_platform="UNICEF SDMX"))
+              for code, name in names.items()}
+    # every statistical MG indicator finds its topic; the treaty ratifications are policy
+    assert [c for c, (topics, _) in mapped.items() if not topics] == ["MG_RTCN_RGHTS"]
+    assert mapped["MG_INTNL_MG"] == (["migrant_stocks"], ["1"])
+    assert mapped["MG_NEW_INTERNAL_DISP"] == (["internal_displacement"], ["2"])
+    assert mapped["MG_INTNL-MG-NUM_U18_IN_HOST"] == (["child_migration"], ["7"])
+    assert mapped["MG_RFGS_CNTRY_ASYLM"] == (["forced_displacement"], ["2"])

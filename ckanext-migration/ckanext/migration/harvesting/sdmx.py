@@ -24,6 +24,7 @@ ANNOTATIONS = ("UPDATE_DATA", "OBS_PERIOD_OVERALL_OLDEST", "OBS_PERIOD_OVERALL_L
                "SOURCE_INSTITUTIONS", "ESMS_HTML")
 GEO_DIMENSIONS = {"GEO", "REF_AREA", "COUNTRY", "AREA"}
 FREQ_DIMENSIONS = {"FREQ", "FREQUENCY"}
+MEASURE_DIMENSIONS = {"MEASURE", "INDICATOR"}
 # dimension, concept or codelist id (without CL_) -> disaggregation vocabulary code
 DISAGGREGATION = {
     "SEX": "sex", "AGE": "age",
@@ -124,8 +125,27 @@ def _constrained(message) -> dict:
             for component, selection in region.member.items():
                 key = str(getattr(component, "id", component))
                 out.setdefault(key, set()).update(
-                    str(getattr(v, "value", v)) for v in selection.values)
+                    str(getattr(v, "value", v)) for v in selection.values
+                    if not hasattr(v, "start"))
     return out
+
+
+def _constrained_period(message) -> list:
+    """[first year, last year] of the TIME_PERIOD ranges in the content constraints
+    (the .Stat Suite's actual constraint says which years hold data), or []."""
+    starts, ends = [], []
+    for constraint in getattr(message, "constraint", {}).values():
+        for region in getattr(constraint, "data_content_region", []):
+            for component, selection in region.member.items():
+                if str(getattr(component, "id", component)) != "TIME_PERIOD" \
+                        or not region.included:
+                    continue
+                for value in selection.values:
+                    for bound, out in (("start", starts), ("end", ends)):
+                        when = getattr(getattr(value, bound, None), "period", None)
+                        if when is not None:
+                            out.append(str(when)[:4])
+    return [min(starts), max(ends)] if starts and ends else []
 
 
 def describe_structure(message, structure_id: str | None = None) -> dict:
@@ -135,7 +155,7 @@ def describe_structure(message, structure_id: str | None = None) -> dict:
     if dsd is None:
         raise RecordError("the structure message has no data structure definition")
     constrained = _constrained(message)
-    countries, disaggregation, frequencies, dimensions = [], [], [], []
+    countries, disaggregation, frequencies, dimensions, measures = [], [], [], [], []
     for dim in dsd.dimensions:
         concept = getattr(dim.concept_identity, "id", "") or ""
         rep = dim.local_representation
@@ -154,15 +174,23 @@ def describe_structure(message, structure_id: str | None = None) -> dict:
         if codelist is not None:
             names.add(re.sub(r"^CL_", "", codelist.id.upper()))
         dimensions.append(dim.id)
-        if names & GEO_DIMENSIONS:
+        # CITIZENSHIP coded with the area codelist (OECD's CL_AREA) is a breakdown,
+        # not where the figures are about
+        if names & GEO_DIMENSIONS and not {dim.id.upper(), concept.upper()} & set(
+                DISAGGREGATION):
             countries += [c for c in codes if re.match(r"^(?:[A-Z]{2,3}|\d{3})$", c)]
+        elif names & MEASURE_DIMENSIONS and codelist is not None:
+            # what the dataflow counts: named in the notes, where the rules read them
+            measures += ["%s %s" % (c.id, _texts(c.name).get("en") or c.id)
+                         for c in codelist if c.id in codes]
         elif names & FREQ_DIMENSIONS:
             frequencies += codes
         for name in sorted(names):
             if name in DISAGGREGATION and DISAGGREGATION[name] not in disaggregation:
                 disaggregation.append(DISAGGREGATION[name])
     return {"dimensions": dimensions, "countries": sorted(set(countries)),
-            "disaggregation": disaggregation, "frequencies": sorted(set(frequencies))}
+            "disaggregation": disaggregation, "frequencies": sorted(set(frequencies)),
+            "measures": measures, "period": _constrained_period(message)}
 
 
 # The query string of each provider's documented CSV download of a whole dataflow
@@ -261,9 +289,14 @@ class SDMXHarvester(MigrationHarvester):
         if prefixes:
             out += [f for f in self._flows(url, source.id, "all")
                     if f["id"].upper().startswith(prefixes)]
+        seen = set()
         for payload in out:
+            guid = "%s:%s" % (payload["agency"], payload["id"])
+            if guid in seen:   # named in 'dataflows' and found again by a prefix
+                continue
+            seen.add(guid)
             payload["source_url"] = url.rstrip("/")
-            yield "%s:%s" % (payload["agency"], payload["id"]), payload
+            yield guid, payload
 
     def fetch_record(self, payload, config):
         address = "%s/dataflow/%s/%s/%s?%s" % (payload["source_url"], payload["agency"],
@@ -291,6 +324,10 @@ class SDMXHarvester(MigrationHarvester):
             found = ann.get(key) or {}
             return (found.get("text") or {}).get("en") or found.get("title", "")
         coverage = payload.get("coverage") or {}
+        if coverage.get("measures"):
+            notes.insert(-1, "Measures: %s." % "; ".join(coverage["measures"]))
+        constrained = coverage.get("period") or ["", ""]
+        latest = text("OBS_PERIOD_OVERALL_LATEST") or constrained[1]
         estat = source.id.startswith("ESTAT")
         structure_url = "%s/dataflow/%s/%s/%s?references=descendants" % (
             base, agency, flow_id, payload["version"])
@@ -308,8 +345,10 @@ class SDMXHarvester(MigrationHarvester):
             url=ESTAT_PAGE.format(id=flow_id.lower()) if estat else structure_url,
             producer=text("SOURCE_INSTITUTIONS") or source.name,
             countries=coverage.get("countries", []),
-            period_start=periods.parse(text("OBS_PERIOD_OVERALL_OLDEST")).start,
-            period_end=periods.parse(text("OBS_PERIOD_OVERALL_LATEST")).start,
+            period_start=periods.parse(text("OBS_PERIOD_OVERALL_OLDEST")
+                                       or constrained[0]).start,
+            period_end=periods.parse(latest).start,
+            # a year from a constraint's range says nothing of the frequency
             frequency=_frequency(coverage.get("frequencies"),
                                  text("OBS_PERIOD_OVERALL_LATEST")),
             modified=text("UPDATE_DATA")[:10],
