@@ -74,6 +74,7 @@ setup(
             "migration_iom_dtm = ckanext.migration.harvesting.iom:DTMHarvester",
             "migration_missing_migrants = ckanext.migration.harvesting.iom:MissingMigrantsHarvester",
             "migration_sdmx = ckanext.migration.harvesting.sdmx:SDMXHarvester",
+            "migration_idmc = ckanext.migration.harvesting.idmc:IDMCHarvester",
             "migration_chart_view = ckanext.migration.resource_views.plugin:ChartView",
             "migration_map_view = ckanext.migration.resource_views.plugin:MapView",
         ],
