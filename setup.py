@@ -75,6 +75,7 @@ setup(
             "migration_missing_migrants = ckanext.migration.harvesting.iom:MissingMigrantsHarvester",
             "migration_sdmx = ckanext.migration.harvesting.sdmx:SDMXHarvester",
             "migration_idmc = ckanext.migration.harvesting.idmc:IDMCHarvester",
+            "migration_undesa = ckanext.migration.harvesting.undesa:UNDESAMigrantStockHarvester",
             "migration_chart_view = ckanext.migration.resource_views.plugin:ChartView",
             "migration_map_view = ckanext.migration.resource_views.plugin:MapView",
         ],
