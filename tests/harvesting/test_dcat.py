@@ -88,3 +88,23 @@ def test_sources_in_several_languages_keep_ours(http_replay):
     [pkg] = helpers.call_action("package_search", fq="title_string:Estudio*")["results"]
     assert pkg["title_translated"] == {"es": pkg["title"]}
     assert pkg["notes_translated"] == {"es": pkg["notes"]}
+
+
+def test_swiss_statistics_office_catalogue_is_no_migration_producer(http_replay):
+    """The only recorded catalogue of a national statistical office (the Swiss FSO's
+    collection for opendata.swiss) holds two statistical yearbooks: countries and period
+    map, but it states no frequency and nothing about migration, so no objective; it is
+    therefore not in the source registry."""
+    h, job = harvest(http_replay, "catalog_bfs_ogd_collection_opendata.swiss.rdf",
+                     "application/rdf+xml", "https://opendata.swiss/catalog.rdf")
+    assert h.report(job) == {"added": 2}, h.errors(job)
+    found = helpers.call_action("package_search", q="*:*", sort="name asc")["results"]
+    for pkg in found:
+        pkg = helpers.call_action("package_show", id=pkg["id"])
+        assert "Statistisches Jahrbuch der Schweiz" in pkg["title"] or \
+            "Annuaire statistique de la Suisse" in pkg["title"]
+        assert pkg["countries"] == ["CHE"]
+        year = pkg["title"][-4:]
+        assert pkg["temporal_coverage"][0]["start"].startswith(year)
+        assert not pkg.get("frequency")
+        assert not pkg["gcm_objectives"] and not pkg["topics"]
