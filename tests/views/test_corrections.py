@@ -161,3 +161,33 @@ def test_activity_stream_says_reported_and_answered(app, publisher):
     text = soup(app.get("/dataset/activity/public-data")).get_text(" ", strip=True)
     assert "Rita Reporter reported a problem with" in text
     assert "answered a correction of" in text and "(Declined)" in text
+
+
+@pytest.mark.ckan_config("ckanext.migration.corrections.allow_anonymous", True)
+def test_anonymous_report_with_an_email_address_when_allowed(app, publisher):
+    page = soup(app.get("/dataset/public-data/corrections"))
+    form = page.select_one("form.migration-report-form")
+    assert form.select_one("input[name=reporter_email]") is not None
+    token = form.select_one("input[name=_csrf_token]")["value"]
+    data = {"_csrf_token": token, "kind": "broken_link", "description": "The CSV link is dead"}
+    resp = app.post("/dataset/public-data/corrections/new", data=data, status=400)
+    assert "e-mail address is needed" in soup(resp).select_one(".alert-danger").get_text()
+    resp = app.post("/dataset/public-data/corrections/new", follow_redirects=False,
+                    data=dict(data, reporter_email="visitor@example.org"))
+    assert resp.status_code == 302
+    page = app.get("/dataset/public-data/corrections")
+    assert "Reported by a visitor" in page.body
+    assert "visitor@example.org" not in page.body           # the address is not published
+    admin_page = app.get("/dataset/public-data/corrections", headers=_auth(publisher.admin))
+    assert "visitor@example.org" in admin_page.body
+
+
+def test_anonymous_reports_are_off_by_default(app, publisher):
+    page = soup(app.get("/dataset/public-data/corrections"))
+    assert page.select_one("form.migration-report-form") is None
+    token = page.select_one("meta[name=_csrf_token]")["content"]
+    resp = app.post("/dataset/public-data/corrections/new", status=403,
+                    data={"_csrf_token": token, "kind": "broken_link", "description": "x",
+                          "reporter_email": "visitor@example.org"})
+    assert "Log in to report a problem" in resp.body
+    assert helpers.call_action("correction_list")["count"] == 0
