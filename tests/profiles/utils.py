@@ -8,7 +8,7 @@ from ..factories import dataset
 
 PROFILES = ["euro_dcat_ap_3", "migration_dcat_ap"]
 LISTS = ("topics", "gcm_objectives", "conforms_to", "also_published_by", "population_covered",
-         "countries", "regions", "disaggregation", "caveat_flags")
+         "countries", "regions", "disaggregation", "caveat_flags", "definition_terms")
 SCALARS = ("url", "source_type", "collection_method", "provenance", "definitions",
            "source_platform", "identifier", "withdrawn_at", "sample_size",
            "unit_of_observation", "frequency", "modified", "geographic_granularity", "caveats")
@@ -16,7 +16,7 @@ MIGRATION_FIELDS = LISTS + SCALARS + ("creator", "temporal_coverage", "spatial_c
                                       "resources")
 
 VARIANTS = {
-    "full": {},
+    "full": {"definition_terms": ["asylum-seeker-eu", "refugee-eu"]},
     "regions, years, twins": dict(
         regions=["002", "150"], countries=[], withdrawn_at="2025-04-01",
         temporal_coverage=[{"start": "2015", "end": "2023"}],

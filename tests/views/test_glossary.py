@@ -172,3 +172,18 @@ def test_facet_and_index():
     # the term's words in another language find the dataset too
     found = helpers.call_action("package_search", q="Réfugié")
     assert sorted(d["name"] for d in found["results"]) == ["uses-eu", "uses-unhcr"]
+
+
+def test_dcat_output_names_the_definitions_as_glossary_concepts(app):
+    from rdflib import Graph, URIRef
+    from rdflib.namespace import SKOS
+
+    from ckanext.migration import vocab
+    from ckanext.migration.profiles import MIG
+
+    g = Graph().parse(data=app.get("/dataset/uses-unhcr.ttl").body, format="turtle")
+    found = set(g.objects(None, MIG.definition))
+    base = vocab.BASE_URI + "glossary/"
+    assert found == {URIRef(base + "refugee/unhcr"), URIRef(base + "asylum-seeker/unhcr")}
+    for concept in found:
+        assert (concept, SKOS.inScheme, URIRef(vocab.BASE_URI + "glossary")) in g

@@ -33,6 +33,8 @@ SIMPLE = (
 MULTIPLE = (
     ("population_covered", MIG.populationCovered, "populations"),
     ("also_published_by", MIG.alsoPublishedBy, None),
+    # the glossary definitions followed (glossary.py): concepts of the glossary scheme
+    ("definition_terms", MIG.definition, "glossary_definitions"),
 )
 THEMES = ("gcm_objectives", "topics")
 SPATIAL = ("countries", "regions")
@@ -44,6 +46,7 @@ def voc(name):
 
 def scheme(name):
     """The SKOS concept scheme of vocabulary ``name``."""
+    name = {"glossary_definitions": "glossary"}.get(name, name)
     return URIRef(vocab.BASE_URI + name.replace("_", "-"))
 
 
