@@ -106,6 +106,10 @@ def test_pdf(app, catalogue):  # noqa: F811
     assert "Forced displacement" in text and "Provisional figures" in text
     # the site's navigation is not printed
     assert "Log in" not in text
+    # right to left in Arabic, labels in the visitor's language
+    arabic = app.get("/ar/handbook/stats.pdf")
+    assert arabic.data.startswith(b"%PDF")
+    assert "أرقام أولية" in _pdf_text(arabic.data)  # provisional figures
     everyone = _pdf_text(app.get("/handbook.pdf").data)
     assert "Data handbook: all producers" in everyone and "Migration Monitor NGO" in everyone
 
