@@ -54,6 +54,7 @@ def migration_db(clean_db, clean_index, migrate_db_for):
     """A clean database with the tables of the plugins test.ini enables, and an empty index."""
     migrate_db_for("activity")
     migrate_db_for("harvest")
+    migrate_db_for("migration")  # the plugin's own tables (corrections): dataset pages read them
 
 
 @pytest.fixture
