@@ -79,9 +79,14 @@ def test_eurostat_illegally_present_rule(toc):
 
 
 def test_un_desa_migrant_stock_rule():
-    # rule 9. No recording of UN DESA's own International Migrant Stock exists in
-    # tests/fixtures: the World Bank's SM.POP.TOTL indicator cites it as its source
-    # (hand-written from the API documentation, tests/fixtures/handwritten/README.md).
+    # rule 9: the Population Division's International Migrant Stock 2024 workbook
+    from ckanext.migration.harvesting.undesa import UNDESAMigrantStockHarvester, read_workbook
+    name = "undesa_pd_2024_ims_stock_by_sex_and_destination"
+    book = read_workbook(fixture_bytes("undesa", name + ".xlsx"), "test")
+    record = UNDESAMigrantStockHarvester().to_record(
+        {"url": "https://example.org/%s.xlsx" % name, "name": name, "workbook": book}, {})
+    assert mapping.infer_definitions(record) == ["international-migrant-un"]
+    # the World Bank's indicator cites it as its source (hand-written answer)
     envelope = json.loads(fixture_bytes("handwritten",
                                         "worldbank_indicator_sm_pop_totl_handwritten.json"))
     record = WorldBankHarvester().to_record({"indicator": envelope[1][0], "data": {}}, {})
