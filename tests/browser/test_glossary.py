@@ -2,7 +2,6 @@
 datasets following each definition, the dataset page's links to it, Arabic (right to left),
 a narrow screen, accessibility; screenshots glossary.png, glossary-term.png,
 glossary-term-ar.png, glossary-mobile.png in .run/test/screenshots/."""
-import os
 import re
 
 import pytest
@@ -15,12 +14,8 @@ NEUTRAL = dict(notes="Counts of people by year.", tag_string="counts", definitio
 
 
 @pytest.fixture
-def catalogue(create_dataset, migrate_db_for):
+def catalogue(create_dataset):
     """Two public datasets following glossary definitions and a private one."""
-    import ckanext.migration
-    # the plugin's own tables, once it has alembic scripts (the dataset page reads them)
-    if os.path.isdir(os.path.join(os.path.dirname(ckanext.migration.__file__), "migration")):
-        migrate_db_for("migration")
     create_dataset(name="uses-unhcr", title="Displacement figures",
                    definition_terms=["refugee-unhcr", "asylum-seeker-unhcr"], **NEUTRAL)
     create_dataset(name="uses-eu", title="Protection decisions",

@@ -1,8 +1,6 @@
 """The glossary pages (/glossary, /glossary/<term>), their JSON, the definition_terms field
 and the dataset page's links. A private dataset is present in every test and counts nowhere
 for those who may not see it."""
-import os
-
 import pytest
 from bs4 import BeautifulSoup
 
@@ -20,11 +18,7 @@ NEUTRAL = dict(notes="Counts of people by year.", tag_string="counts", definitio
 
 
 @pytest.fixture
-def glossary_catalogue(migration_db, migrate_db_for):
-    # the plugin's own tables, once it has alembic scripts (the dataset page reads them)
-    import ckanext.migration
-    if os.path.isdir(os.path.join(os.path.dirname(ckanext.migration.__file__), "migration")):
-        migrate_db_for("migration")
+def glossary_catalogue():
     return create_catalogue([
         dict(name="uses-unhcr", definition_terms=["refugee-unhcr", "asylum-seeker-unhcr"]),
         dict(name="uses-eu", definition_terms=["refugee-eu"]),
