@@ -1,7 +1,7 @@
 """The glossary in a browser: the agencies' definitions side by side, a term's page with the
 datasets following each definition, the dataset page's links to it, Arabic (right to left),
 a narrow screen, accessibility; screenshots glossary.png, glossary-term.png,
-glossary-term-ar.png, glossary-mobile.png in .run/test/screenshots/."""
+glossary-term-ar.png, glossary-mobile.png, glossary-dataset-links.png in .run/test/screenshots/."""
 import re
 
 import pytest
@@ -61,10 +61,12 @@ def test_glossary_to_term_to_datasets(page, screenshot):
 
 
 @pytest.mark.usefixtures("catalogue")
-def test_dataset_page_links_its_terms_to_the_glossary(page):
+def test_dataset_page_links_its_terms_to_the_glossary(page, screenshot):
     page.goto("/dataset/uses-unhcr")
     links = page.locator(".migration-provenance .migration-definition-terms a")
     expect(links).to_have_count(2)
+    links.first.scroll_into_view_if_needed()
+    screenshot("glossary-dataset-links")
     expect(links.first).to_have_text("Refugee")
     links.first.click()
     expect(page).to_have_url(re.compile(r"/glossary/refugee#refugee-unhcr$"))
