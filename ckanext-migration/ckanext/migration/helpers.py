@@ -109,7 +109,8 @@ def migration_theme() -> dict:
 DATASET_PAGE_SHOWN = frozenset((
     "id", "title", "name", "notes", "owner_org", "tag_string", "license_id",
     "url", "creator", "source_type", "collection_method", "provenance", "definitions",
-    "definition_terms", "conforms_to", "source_platform", "identifier", "also_published_by", "withdrawn_at",
+    "definition_terms", "conforms_to", "source_platform", "identifier", "also_published_by",
+    "withdrawn_at",
     "sample_size", "unit_of_observation", "population_covered", "temporal_coverage",
     "frequency", "modified", "countries", "regions", "geographic_granularity",
     "disaggregation", "caveats", "caveat_flags", "topics", "gcm_objectives",
