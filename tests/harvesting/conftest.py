@@ -10,6 +10,17 @@ from ckanext.harvest.tests.factories import HarvestJobObj, HarvestSourceObj
 from ..conftest import fixture_bytes  # noqa: F401  (the harvesting tests import it from here)
 
 
+def hdx_records() -> list:
+    """The three recorded HDX datasets (one is a full action envelope)."""
+    out = []
+    for name in ("package_show_reliefweb-crisis-figures.json",
+                 "package_show_result_unhcr-population-data-for-world.json",
+                 "package_show_result_global-iom-dtm-from-api.json"):
+        data = json.loads(fixture_bytes("hdx", name))
+        out.append(data.get("result", data))
+    return out
+
+
 @pytest.fixture
 def harvest_db(migration_db, clean_queues):
     """A clean database with harvest tables, empty index and queues."""

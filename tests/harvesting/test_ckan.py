@@ -8,7 +8,7 @@ from ckan.tests import helpers
 
 from ckanext.migration.harvesting.ckan import _hdx_period
 
-from .conftest import Harvest, fixture_bytes, raw_data_resources
+from .conftest import Harvest, hdx_records, raw_data_resources
 
 HDX = "https://data.humdata.org"
 SEARCH = HDX + "/api/3/action/package_search"
@@ -17,14 +17,7 @@ pytestmark = pytest.mark.usefixtures("with_plugins", "harvest_db")
 
 @pytest.fixture
 def hdx_datasets():
-    """The three recorded HDX datasets (one is a full action envelope)."""
-    out = []
-    for name in ("package_show_reliefweb-crisis-figures.json",
-                 "package_show_result_unhcr-population-data-for-world.json",
-                 "package_show_result_global-iom-dtm-from-api.json"):
-        data = json.loads(fixture_bytes("hdx", name))
-        out.append(data.get("result", data))
-    return out
+    return hdx_records()
 
 
 def search_page(datasets):

@@ -13,21 +13,11 @@ from ckanext.harvest.tests.lib import run_harvest_job
 
 from ckanext.migration.harvesting import dashboard
 
-from .conftest import fixture_bytes
+from .conftest import hdx_records
 
 HDX = "https://data.humdata.org"
 BROKEN = "https://broken.example.org"
 pytestmark = pytest.mark.usefixtures("with_plugins", "harvest_db")
-
-
-def hdx_records():
-    out = []
-    for name in ("package_show_reliefweb-crisis-figures.json",
-                 "package_show_result_unhcr-population-data-for-world.json",
-                 "package_show_result_global-iom-dtm-from-api.json"):
-        data = json.loads(fixture_bytes("hdx", name))
-        out.append(data.get("result", data))
-    return out
 
 
 def answer(records):
