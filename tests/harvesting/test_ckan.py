@@ -56,6 +56,19 @@ def test_hdx_records_are_mapped(http_replay, hdx_datasets):
     assert [r["format"] for r in raw_data_resources(unhcr)] == ["CSV"] * 5
     dtm = helpers.call_action("package_show", id="hdx-global-iom-dtm-from-api")
     assert "internal_displacement" in dtm["topics"]
+    # population from the tags, caveat flags from the caveats, regions from the groups
+    assert unhcr["population_covered"] == ["refugees", "asylum_seekers", "idps",
+                                           "stateless_persons"]
+    assert dtm["population_covered"] == ["idps"]
+    assert dtm["caveat_flags"] == ["redacted_for_privacy"]
+    assert not unhcr.get("caveat_flags")
+    assert unhcr["regions"] == ["001"] and unhcr["geographic_granularity"] == "global"
+    assert not dtm.get("regions") and len(dtm["countries"]) == 51
+    # dataset_source "Multiple Sources" names no one: the HDX organisation is the producer
+    reliefweb = helpers.call_action("package_show", id="hdx-reliefweb-crisis-figures")
+    assert [c["name"] for c in reliefweb["creator"]] == ["ReliefWeb"]
+    assert [c["name"] for c in dtm["creator"]] == [
+        "International Organization for Migration (IOM)"]
     # the query sent to HDX carries the configured filter
     sent = [c.request.url for c in http_replay.calls if c.request.url.startswith(SEARCH)]
     assert "fq=tags%3Arefugees" in sent[0]

@@ -85,3 +85,97 @@ def test_to_package():
     assert pkg["license_id"] == "cc-by" and pkg["source_type"] == "official_statistics"
     assert pkg["resources"] == [{"url": "https://e.eu/a.csv", "format": "CSV"}]
     assert pkg["sample_size"] == 10
+
+
+# one producer's wording per population rule of rules.yaml (HDX tags, UNHCR/IOM titles)
+POPULATION_EXAMPLES = [
+    ("refugees", "refugees"),
+    ("asylum seekers", "asylum_seekers"),
+    ("internally displaced persons-idp", "idps"),
+    ("Migrant workers by sex and occupation", "migrant_workers"),
+    ("Returnees and returned IDPs in Iraq", "returnees"),
+    ("stateless persons", "stateless_persons"),
+    ("Unaccompanied and separated children in Europe", "unaccompanied_minors"),
+    ("Victims of trafficking identified", "victims_of_trafficking"),
+    ("Inbound international students by country of origin", "international_students"),
+    ("Missing Migrants Project", "missing_migrants"),
+    ("International migrant stock 2024", "international_migrants"),
+]
+
+
+def test_every_population_rule_has_an_example():
+    assert len(mapping.load_code_rules("populations")) == len(POPULATION_EXAMPLES)
+
+
+@pytest.mark.parametrize("text,population", POPULATION_EXAMPLES)
+def test_population_rules(text, population):
+    from ckanext.migration import vocab
+    assert population in vocab.get_vocabulary("populations")
+    by_title = SourceRecord(guid="x", title=text, identifier="x", source_platform="t")
+    by_tag = SourceRecord(guid="x", title="Table 1", identifier="x", source_platform="t",
+                          keywords=[text])
+    assert population in mapping.infer_populations(by_title)
+    assert population in mapping.infer_populations(by_tag)
+
+
+def test_population_is_not_read_from_notes():
+    record = SourceRecord(guid="x", title="Key figures", identifier="x", source_platform="t",
+                          notes="crises with refugees and IDPs")
+    assert mapping.infer_populations(record) == []
+    assert "population_covered" not in to_package(record)
+
+
+# one caveats text per caveat-flag rule: the first is HDX's IOM DTM caveat as recorded
+CAVEAT_EXAMPLES = [
+    ("Data are collected in accessible locations only; coverage is partial.",
+     "partial_geographic_coverage"),
+    ("This dataset comes from the DTM API, which provides only non-sensitive IDP figures.",
+     "redacted_for_privacy"),
+    ("Figures for 2023 are modelled estimates.", "modelled_estimates"),
+    ("Nationality is self-reported by respondents.", "self_reported"),
+    ("National definitions of a migrant differ between countries.",
+     "non_standard_definitions"),
+    ("Figures for the last year are provisional and may be revised.", "provisional_figures"),
+    ("A break in series occurs in 2021 with the new census.", "break_in_series"),
+]
+
+
+def test_every_caveat_flag_has_phrases_and_an_example():
+    from ckanext.migration import vocab
+    flags = [c for _, codes in mapping.load_code_rules("caveat_flags") for c in codes]
+    assert sorted(flags) == sorted(t.code for t in vocab.get_vocabulary("caveat_flags"))
+    assert len(mapping.load_code_rules("caveat_flags")) == len(CAVEAT_EXAMPLES)
+
+
+@pytest.mark.parametrize("caveats,flag", CAVEAT_EXAMPLES)
+def test_caveat_flag_rules(caveats, flag):
+    assert mapping.infer_caveat_flags(caveats) == [flag]
+
+
+@pytest.mark.parametrize("name,code", [
+    ("world", "001"), ("World", "001"), ("lac", "419"), ("sub-saharan-africa", "202"),
+    ("Eastern Africa", "014"), ("western-asia", "145"), ("150", "150"),
+    ("afg", None), ("Chad", None), ("", None)])
+def test_region_codes(name, code):
+    assert mapping.region_code(name) == code
+
+
+def test_regions_set_granularity_unless_stated():
+    record = SourceRecord(guid="x", title="t", identifier="x", source_platform="t",
+                          countries=["world"])
+    pkg = to_package(record)
+    assert pkg["regions"] == ["001"] and pkg["geographic_granularity"] == "global"
+    assert pkg["countries"] == []
+    record.countries = ["eastern-africa", "KEN"]
+    pkg = to_package(record, {"geographic_granularity": "national"})
+    assert pkg["regions"] == ["014"] and pkg["countries"] == ["KEN"]
+    assert pkg["geographic_granularity"] == "national"
+    record.countries = ["eastern-africa"]
+    assert to_package(record)["geographic_granularity"] == "regional"
+
+
+@pytest.mark.parametrize("name,named", [
+    ("Multiple Sources", False), ("various organisations", False), ("", False),
+    ("UNHCR", True), ("Multiple Indicator Cluster Surveys", True)])
+def test_producers_naming_no_one(name, named):
+    assert mapping.names_a_producer(name) is named

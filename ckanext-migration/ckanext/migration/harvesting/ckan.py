@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from ckanext.migration.harvesting import http
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
-from ckanext.migration.harvesting.mapping import RAW_FORMATS, SourceRecord
+from ckanext.migration.harvesting.mapping import RAW_FORMATS, SourceRecord, names_a_producer
 
 PAGE_SIZE = 100
 MAX_PAGES = 200
@@ -90,7 +90,10 @@ class CKANPortalHarvester(MigrationHarvester):
             guid=payload.get("id") or name, identifier=name, source_platform=platform,
             title=title, notes=payload.get("notes") or "",
             url=("%s/dataset/%s" % (portal, name)) if portal else (payload.get("url") or ""),
-            producer=payload.get("dataset_source") or org.get("title") or "",
+            # who made the data (dataset_source) unless it names no one; else the
+            # organisation that publishes it on the portal
+            producer=next((p for p in (payload.get("dataset_source"), org.get("title"))
+                           if names_a_producer(p)), ""),
             keywords=[t["name"] for t in payload.get("tags") or [] if t.get("name")],
             countries=[g.get("name", "") for g in payload.get("groups") or []],
             period_start=start, period_end=end,

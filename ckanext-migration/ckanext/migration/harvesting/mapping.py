@@ -84,6 +84,66 @@ def infer_definitions(record: SourceRecord) -> list:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def _rules_file() -> dict:
+    with open(RULES_FILE) as f:
+        return yaml.safe_load(f)
+
+
+@functools.lru_cache(maxsize=4)
+def load_code_rules(section: str) -> list:
+    """[(pattern, codes)] of a rules.yaml section whose rules give codes under its own
+    name (populations, caveat_flags, regions)."""
+    return [(re.compile(r["match"], re.I), list(r[section]))
+            for r in _rules_file().get(section) or []]
+
+
+def match_codes(section: str, texts) -> list:
+    """The codes of a rules.yaml section whose patterns one of ``texts`` matches."""
+    out = []
+    for pattern, codes in load_code_rules(section):
+        if any(pattern.search(t or "") for t in texts):
+            out += [c for c in codes if c not in out]
+    return out
+
+
+def infer_populations(record: SourceRecord) -> list:
+    """Population codes from a record's title and keywords (tags)."""
+    return match_codes("populations", [record.title] + list(record.keywords))
+
+
+def infer_caveat_flags(caveats: str) -> list:
+    """Caveat flag codes from a caveats text."""
+    return match_codes("caveat_flags", [caveats])
+
+
+def names_a_producer(name: str) -> bool:
+    """False for empty names and those naming no one ("Multiple Sources")."""
+    name = (name or "").strip()
+    return bool(name) and not any(re.search(p, name, re.I)
+                                  for p in _rules_file().get("no_producer") or [])
+
+
+def region_code(value: str) -> str | None:
+    """The M49 code of a region a source names (its code, English label, or a rules.yaml
+    alias such as HDX's "world" group), or None."""
+    from ckanext.migration import vocab
+    text = str(value or "").strip()
+    if not text:
+        return None
+    codes = match_codes("regions", [text])
+    if codes:
+        return codes[0]
+    regions = vocab.get_vocabulary("regions")
+    if text in regions:
+        return text
+    wanted = re.sub(r"[^a-z]+", " ", text.lower()).strip()
+    for term in regions:
+        if re.sub(r"[^a-z]+", " ", (term.label or "").lower()).strip() == wanted:
+            return term.code
+    return None
+
+
 def dataset_name(platform: str, identifier: str) -> str:
     """A stable dataset name from where it comes from: re-harvests find it again."""
     name = munge_name("%s-%s" % (platform, identifier))
@@ -118,6 +178,7 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
     objectives = merge(record.gcm_objectives, defaults.get("gcm_objectives"),
                         inferred_objectives)
     countries = merge([c for c in map(country_codes.to_iso3, record.countries) if c])
+    regions = merge([r for r in map(region_code, record.countries) if r])
     tags = merge([munge_tag(k)[:100] for k in record.keywords
                    if k and len(k.strip()) >= 2 and munge_tag(k)])
     pkg = {
@@ -150,8 +211,26 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
         if defaults.get(key) and key not in record.extra:
             pkg[key] = defaults[key]
     pkg.update(record.extra)
+    _fill_from_texts(pkg, record, regions)
     definition_terms = merge(pkg.get("definition_terms"), defaults.get("definition_terms"),
                              infer_definitions(record))
     if definition_terms:
         pkg["definition_terms"] = definition_terms
     return pkg
+
+
+def _fill_from_texts(pkg: dict, record: SourceRecord, regions: list) -> None:
+    """What the record does not state but its words say: population covered (title,
+    keywords), caveat flags (caveats), regions and granularity (places it names)."""
+    if not pkg.get("population_covered"):
+        populations = infer_populations(record)
+        if populations:
+            pkg["population_covered"] = populations
+    if not pkg.get("caveat_flags") and isinstance(pkg.get("caveats"), str):
+        flags = infer_caveat_flags(pkg["caveats"])
+        if flags:
+            pkg["caveat_flags"] = flags
+    if regions and not pkg.get("regions"):
+        pkg["regions"] = regions
+    if regions and not pkg.get("geographic_granularity"):
+        pkg["geographic_granularity"] = "global" if "001" in regions else "regional"
