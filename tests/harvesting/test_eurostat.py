@@ -148,3 +148,36 @@ def test_unsafe_source_urls_are_refused(harvester, url):
     errors = [e.message for e in HarvestGatherError.filter(harvest_job_id=job.id)]
     assert len(errors) == 1
     assert "only http(s)" in errors[0] or "refusing to fetch" in errors[0]
+
+
+def test_registry_prefixes_take_the_tables_too(toc):
+    """The registry asks for three tables (tps*) beside the migr_ datasets: the real table
+    of contents lists them as type "table"."""
+    from ckanext.migration.harvesting import registry
+    [source] = [s for s in registry.load() if s["harvester"] == "migration_eurostat"]
+    prefixes = tuple(p.lower() for p in source["config"]["code_prefixes"])
+    entries = parse_toc(toc.decode("utf-8-sig"), prefixes)
+    assert {"tps00176", "tps00177", "tps00191"} <= set(entries)
+    assert {e["type"] for e in entries.values()} == {"dataset", "table"}
+    # folders are never taken
+    assert "migr" not in entries
+
+
+@pytest.mark.usefixtures("with_plugins", "harvest_db")
+def test_tables_are_harvested_like_datasets(toc, harvester, http_replay):
+    http_replay.add('GET', TOC_URL, body=toc)
+    harvest = Harvest(harvester, TOC_URL,
+                      {"code_prefixes": ["tps00176", "tps00177", "tps00191"]})
+    job, _ = harvest.run()
+    assert harvest.report(job) == {"added": 3}, harvest.errors(job)
+    immigration = _show("eurostat-tps00176")
+    assert immigration["title"] == "Immigration"
+    assert immigration["temporal_coverage"] == [{"start": "2010", "end": "2021"}]
+    assert immigration["modified"] == "2023-03-29"
+    assert "Eurostat table tps00176" in immigration["notes"]
+    assert "migration_flows" in immigration["topics"]
+    assert [r["format"] for r in immigration["resources"]] == ["CSV", "TSV", "SDMX"]
+    asylum = _show("eurostat-tps00191")
+    assert "forced_displacement" in asylum["topics"]
+    assert asylum["population_covered"] == ["asylum_seekers"]
+    assert "migration_flows" in _show("eurostat-tps00177")["topics"]

@@ -23,12 +23,16 @@ TSV = (API + "/sdmx/2.1/data/{code}"
        "?format=TSV&compressed=false")
 STRUCTURE = (API + "/sdmx/2.1/dataflow/ESTAT/"
              "{code}/latest?references=descendants")
+# what the table of contents lists that has data: datasets, and the tables (tps*, tec*...)
+# Eurostat builds from them, which the API serves the same way
+DATA_TYPES = ("dataset", "table")
 COLUMNS = ("title", "code", "type", "last_update", "structure_change", "data_start",
            "data_end", "values")
 
 
 def parse_toc(text: str, prefixes=DEFAULT_PREFIXES) -> dict:
-    """{code: entry} for the datasets of the table of contents whose code matches."""
+    """{code: entry} for the datasets and tables of the table of contents whose code
+    matches."""
     reader = csv.reader(io.StringIO(text), delimiter="\t", quotechar='"')
     header = next(reader, None)
     if not header or [h.strip().lower() for h in header[:2]] != ["title", "code"]:
@@ -39,7 +43,7 @@ def parse_toc(text: str, prefixes=DEFAULT_PREFIXES) -> dict:
         if len(row) < 7:
             continue
         entry = dict(zip(COLUMNS, (c.strip() for c in row)))
-        if entry["type"] != "dataset" or not entry["code"].lower().startswith(prefixes):
+        if entry["type"] not in DATA_TYPES or not entry["code"].lower().startswith(prefixes):
             continue
         out.setdefault(entry["code"], entry)
     return out
@@ -84,9 +88,9 @@ class EurostatHarvester(MigrationHarvester):
         return SourceRecord(
             guid=code, identifier=code, source_platform="Eurostat",
             title=payload["title"],
-            notes="%s. Eurostat dataset %s, %s to %s." % (
-                payload["title"], code, payload.get("data_start") or "?",
-                payload.get("data_end") or "?"),
+            notes="%s. Eurostat %s %s, %s to %s." % (
+                payload["title"], payload.get("type") or "dataset", code,
+                payload.get("data_start") or "?", payload.get("data_end") or "?"),
             url=PAGE.format(code=code), producer="Eurostat",
             producer_type="http://purl.org/adms/publishertype/SupraNationalAuthority",
             period_start=start, period_end=end,
