@@ -16,7 +16,7 @@ setup(
     # everything the package reads at run time lives inside it: a wheel (pip install .,
     # the Dockerfile) must work like the editable install
     package_data={"ckanext.migration": ["config_declaration.yaml", "demo/*.json",
-                                        "demo/rawdata/*",
+                                        "demo/rawdata/*", "demo/recordings/*",
                                         "schemas/*.yaml", "vocabularies/*.yaml",
                                         "harvest_registry/*.yaml",
                                         "harvest_registry/sources/*.yaml",
@@ -57,6 +57,8 @@ setup(
         "Unidecode>=1.3",
         # producers' data handbooks as PDF (needs Pango: scripts/setup.sh)
         "weasyprint==70.0",
+        # `ckan migration demo-harvests` replays recorded answers (demo/harvests.py)
+        "responses>=0.25",
     ],
     extras_require={
         "test": ["ckan[dev]==2.12.0", "responses>=0.25", "pyshacl>=0.26", "beautifulsoup4>=4.12",

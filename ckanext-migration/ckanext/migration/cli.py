@@ -189,6 +189,17 @@ def demo_load(path: str):
                     "{unchanged} unchanged").format(**counts))
 
 
+@migration.command("demo-harvests")
+def demo_harvests():
+    """Run the demo's harvest jobs (one finished, one failing, one stalled) against the
+    recordings in demo/recordings/, offline; sources that have jobs already are skipped."""
+    from ckanext.migration.demo import harvests
+    try:
+        harvests.run(click.echo)
+    except harvests.DemoError as e:
+        raise click.ClickException(str(e))
+
+
 @migration.command("schema-build")
 @click.option("--check", is_flag=True,
               help="Only report whether schemas/migration_dataset.yaml is up to date.")
