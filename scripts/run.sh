@@ -295,6 +295,13 @@ register_sources() {
     grep '^sources sync' "$LOGS/sources-sync.log" | sed 's/^/  /' || true
 }
 
+# demo_harvests: a finished, a failing and a stalled job of three registry sources, run
+# against recordings packaged with the extension (no internet); a source with jobs is skipped.
+demo_harvests() {
+    ckan_step "Making the demo harvest jobs" demo-harvests migration demo-harvests
+    grep '^demo-harvests:' "$LOGS/demo-harvests.log" | sed 's/^/  /' || true
+}
+
 # start_harvest_schedule: `ckan harvester run` every MIGRATION_HARVEST_MINUTES minutes (off
 # when unset or 0): it starts a job for each source whose schedule is due and finishes
 # the jobs whose objects are all done.
@@ -352,6 +359,7 @@ start_web
 start_worker
 load_demo
 register_sources
+demo_harvests
 start_consumer gather
 start_consumer fetch
 start_linkcheck
