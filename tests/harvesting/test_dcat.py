@@ -108,3 +108,37 @@ def test_swiss_statistics_office_catalogue_is_no_migration_producer(http_replay)
         assert pkg["temporal_coverage"][0]["start"].startswith(year)
         assert not pkg.get("frequency")
         assert not pkg["gcm_objectives"] and not pkg["topics"]
+
+
+def test_republished_datasets_are_linked_to_the_twins_we_hold(http_replay, app):
+    """A DCAT-AP catalogue republishing what we already hold (here our own DCAT output,
+    made from the real HDX recordings) links each copy to its original both ways."""
+    import json
+    from .conftest import hdx_records
+    search = "https://data.humdata.org/api/3/action/package_search"
+    http_replay.add("GET", search, body=json.dumps(
+        {"success": True, "result": {"count": 3, "results": hdx_records()}}))
+    h = Harvest(p.get_plugin("migration_ckan"), "https://data.humdata.org")
+    job, _ = h.run()
+    assert h.report(job) == {"added": 3}, h.errors(job)
+    ours = app.get("/catalog.ttl").body
+    url = "https://mirror.example.org/catalog.ttl"
+    http_replay.add("HEAD", url, content_type="text/turtle",
+                    headers={"Content-Length": str(len(ours))})
+    http_replay.add("GET", url, body=ours, content_type="text/turtle")
+    h = Harvest(p.get_plugin("dcat_rdf_harvester"), url)
+    job, _ = h.run()
+    assert h.report(job) == {"added": 3}, h.errors(job)
+    for name in ("hdx-unhcr-population-data-for-world", "hdx-global-iom-dtm-from-api",
+                 "hdx-reliefweb-crisis-figures"):
+        original = helpers.call_action("package_show", id=name)
+        [copy_name] = original["also_published_by"]
+        copy = helpers.call_action("package_show", id=copy_name)
+        assert copy["also_published_by"] == [name]
+        assert copy["url"] == original["url"]
+        assert copy["source_platform"] == h.source.title != original["source_platform"]
+    # harvested again: still one link each, nothing new
+    job, _ = h.run()
+    assert helpers.call_action("package_search", q="*:*")["count"] == 6
+    for pkg in helpers.call_action("package_search", q="*:*", rows=10)["results"]:
+        assert len(helpers.call_action("package_show", id=pkg["id"])["also_published_by"]) == 1

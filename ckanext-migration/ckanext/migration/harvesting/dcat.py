@@ -2,13 +2,17 @@
 
 ckanext-dcat parses DCAT-AP into the schema's DCAT fields; this adds what the migration
 schema derives from them: countries from dct:spatial, topics and GCM objectives from the
-rules, the source platform, and drops values the vocabularies cannot take (a frequency
+rules, the source platform (the catalogue harvested), links the twins we already hold
+(harvesting/twins.py) after import, and drops values the vocabularies cannot take (a frequency
 that is not an EU frequency URI) instead of rejecting the whole dataset.
 """
 from __future__ import annotations
 
+import ckan.plugins.toolkit as tk
+from ckan import model
+
 from ckanext.migration import countries as country_codes, vocab
-from ckanext.migration.harvesting import mapping
+from ckanext.migration.harvesting import mapping, twins
 
 
 def enrich(dataset_dict: dict, harvest_object) -> dict:
@@ -28,8 +32,14 @@ def enrich(dataset_dict: dict, harvest_object) -> dict:
         topics, objectives = mapping.infer(record)
         dataset_dict["topics"] = topics
         dataset_dict["gcm_objectives"] = objectives
-    if harvest_object is not None and not dataset_dict.get("source_platform"):
+    if harvest_object is not None:
+        # the platform is where we took it from: a catalogue that republishes what it took
+        # elsewhere states that platform, which would hide the twin we already hold
         dataset_dict["source_platform"] = harvest_object.source.title or harvest_object.source.url
+    if dataset_dict.get("also_published_by"):
+        # names in the other catalogue: only those of datasets here mean something here
+        dataset_dict["also_published_by"] = [
+            n for n in dataset_dict["also_published_by"] if model.Package.get(n) is not None]
     if not dataset_dict.get("notes"):
         # e.g. a description only in other languages than the catalogue's
         dataset_dict["notes"] = dataset_dict.get("title") or ""
@@ -45,3 +55,10 @@ def enrich(dataset_dict: dict, harvest_object) -> dict:
     if frequency and not (frequencies.get(frequency) or frequencies.by_uri(frequency)):
         dataset_dict.pop("frequency")
     return dataset_dict
+
+
+def link_twins(dataset_dict: dict) -> None:
+    """After import: link the dataset with the same dataset from other platforms, as the
+    migration harvesters do."""
+    site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
+    twins.link(dataset_dict, {"user": site_user["name"], "ignore_auth": True})
