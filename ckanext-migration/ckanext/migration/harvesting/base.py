@@ -10,6 +10,7 @@ reported without stopping the job, and nothing written for a record that fails.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import logging
 
@@ -18,7 +19,7 @@ from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
-from ckanext.migration.harvesting import doctor, mapping, twins
+from ckanext.migration.harvesting import config_keys, doctor, mapping, twins
 from ckanext.migration.harvesting.http import FetchError
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ class MigrationHarvester(HarvesterBase):
         doctor.source_hours(parsed)  # a bad job limit is refused here, naming the key
         if not isinstance(parsed.get("defaults", {}), dict):
             raise ValueError("'defaults' must be an object of schema fields")
+        config_keys.check(parsed)  # a value of the wrong type, named by its key
         return config
 
     @staticmethod
@@ -77,6 +79,38 @@ class MigrationHarvester(HarvesterBase):
         if not isinstance(parsed, dict):
             raise ValueError("configuration must be a JSON object")
         return parsed
+
+    # -- a dry run ("test this source"): gather only, nothing written -------------------
+    def probe_url(self, url: str, config: dict) -> str:
+        """The address gather reads first (told when it does not answer as expected)."""
+        return url
+
+    def preview(self, url: str, config, limit: int = 5) -> dict:
+        """The first ``limit`` records a harvest of ``url`` would import, read and mapped
+        as the import would, with nothing written (no harvest objects, no datasets).
+        Bad configuration: ValueError; a source that cannot be read: the gather's error."""
+        parsed = self._parse_config(self.validate_config(config))
+        gathered = list(itertools.islice(iter(self.gather_records(url, parsed)), limit + 1))
+        records = []
+        for guid, payload in gathered[:limit]:
+            try:
+                richer = self.fetch_record(payload, parsed)
+                record = self.to_record(richer if richer is not None else payload, parsed)
+                package = mapping.to_package(record, parsed.get("defaults") or {})
+            except Exception as e:  # one record's error, as the job would report it
+                records.append({"guid": str(guid), "error": _describe(e, self.NAME)})
+                continue
+            coverage = (package.get("temporal_coverage") or [{}])[0]
+            records.append({
+                "guid": str(guid), "name": package["name"], "title": package["title"],
+                "countries": package.get("countries") or [],
+                "period": {"start": coverage.get("start") or "",
+                           "end": coverage.get("end") or ""},
+                "frequency": package.get("frequency") or "",
+                "gcm_objectives": package.get("gcm_objectives") or [],
+                "topics": package.get("topics") or [],
+                "resources": len(package.get("resources") or [])})
+        return {"records": records, "more": len(gathered) > limit}
 
     def gather_stage(self, harvest_job):
         config = self._parse_config(harvest_job.source.config)

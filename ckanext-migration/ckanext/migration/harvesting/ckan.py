@@ -45,6 +45,9 @@ class CKANPortalHarvester(MigrationHarvester):
                    "selected with package_search q/fq, mapped onto the migration schema")
     CONFIG_KEYS = ("defaults", "q", "fq", "platform", "max_datasets")
 
+    def probe_url(self, url, config):
+        return url.rstrip("/") + "/api/3/action/package_search?rows=1"
+
     def gather_records(self, url, config):
         base = url.rstrip("/") + "/api/3/action/package_search"
         params = {"q": config.get("q") or "*:*", "rows": PAGE_SIZE, "sort": "id asc"}

@@ -56,6 +56,19 @@ def _harvester_types() -> set:
     return {h.info()["name"] for h in PluginImplementations(IHarvester)}
 
 
+def _config_error(entry: dict) -> str:
+    """The harvester's objection to the entry's config ("config: 'key' must be ..")."""
+    from ckan.plugins import PluginImplementations
+    from ckanext.harvest.interfaces import IHarvester
+    for harvester in PluginImplementations(IHarvester):
+        if harvester.info()["name"] == entry["harvester"]:
+            try:
+                harvester.validate_config(json.dumps(entry.get("config") or {}))
+            except ValueError as e:
+                return "config: %s" % e
+    return ""
+
+
 def _ensure_org(org: dict, context: dict) -> str:
     try:
         return tk.get_action("organization_show")(dict(context), {"id": org["name"]})["id"]
@@ -82,6 +95,10 @@ def sync(entries: list, dry_run: bool = False, only: tuple = ()) -> list:
             report.append((entry["name"], "error", "harvester %r is not enabled (enabled: %s)"
                            % (entry["harvester"], ", ".join(sorted(available)))))
             continue
+        error = _config_error(entry)
+        if error:  # said before anything (an organisation, a source) is written
+            report.append((entry["name"], "error", error))
+            continue
         wanted = {"title": entry["title"], "url": entry["url"],
                   "source_type": entry["harvester"], "frequency": entry["schedule"],
                   "config": json.dumps(entry.get("config") or {}, sort_keys=True)}
@@ -92,8 +109,12 @@ def sync(entries: list, dry_run: bool = False, only: tuple = ()) -> list:
         if current is None:
             if not dry_run:
                 org_id = _ensure_org(entry["organization"], context)
-                tk.get_action("harvest_source_create")(dict(context), dict(
-                    wanted, name=entry["name"], owner_org=org_id))
+                try:
+                    tk.get_action("harvest_source_create")(dict(context), dict(
+                        wanted, name=entry["name"], owner_org=org_id))
+                except tk.ValidationError as e:
+                    report.append((entry["name"], "error", _invalid(e)))
+                    continue
             report.append((entry["name"], "created", entry["url"]))
             continue
         changed = sorted(k for k, v in wanted.items() if (current.get(k) or "") != v)
@@ -105,7 +126,16 @@ def sync(entries: list, dry_run: bool = False, only: tuple = ()) -> list:
             continue
         if not dry_run:
             org_id = _ensure_org(entry["organization"], context)
-            tk.get_action("harvest_source_update")(dict(context), dict(
-                wanted, id=current["id"], name=entry["name"], owner_org=org_id))
+            try:
+                tk.get_action("harvest_source_update")(dict(context), dict(
+                    wanted, id=current["id"], name=entry["name"], owner_org=org_id))
+            except tk.ValidationError as e:
+                report.append((entry["name"], "error", _invalid(e)))
+                continue
         report.append((entry["name"], "updated", ", ".join(changed)))
     return report
+
+
+def _invalid(error) -> str:
+    return "; ".join("%s: %s" % (k, " ".join(map(str, v)) if isinstance(v, list) else v)
+                     for k, v in error.error_dict.items())

@@ -272,10 +272,18 @@ def migration_handbook(context, data_dict):
     return handbook.handbook(data_dict.get("id") or None, context)
 
 
+def migration_harvest_source_test(context, data_dict):
+    """A dry run of a harvest source (``source_type``, ``url``, ``config``, ``limit``): the
+    first records gathered and mapped, nothing written; for who may create sources."""
+    tk.check_access("migration_harvest_source_test", context, data_dict)
+    from ckanext.migration.harvesting import source_form
+    return source_form.test_source(data_dict)
+
+
 def get_actions() -> dict:
     from ckanext.migration.corrections.logic import get_actions as corrections_actions
     return corrections_actions() | {f.__name__: f for f in (migration_overview, migration_country_show,
                                     migration_objective_show, migration_coverage,
                                     migration_harvest_dashboard,
                                     migration_broken_links, migration_compare,
-                                    migration_handbook)}
+                                    migration_handbook, migration_harvest_source_test)}

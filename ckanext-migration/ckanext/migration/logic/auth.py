@@ -38,6 +38,17 @@ def migration_harvest_dashboard(context, data_dict):
                         "see the harvest dashboard")}
 
 
+def migration_harvest_source_test(context, data_dict):
+    """Testing a harvest source: whoever may create one (in the given organisation)."""
+    try:
+        tk.check_access("harvest_source_create", dict(context),
+                        {"owner_org": (data_dict or {}).get("owner_org")})
+    except tk.NotAuthorized:
+        return {"success": False, "msg": tk._("Only those who may create harvest sources "
+                                              "may test one")}
+    return {"success": True}
+
+
 def get_auth_functions() -> dict:
     public = {name: _public for name in ("migration_overview", "migration_country_show",
                                          "migration_objective_show", "migration_coverage",
@@ -47,4 +58,5 @@ def get_auth_functions() -> dict:
     from ckanext.migration.corrections.auth import get_auth_functions as corrections_auth
     return dict(public, migration_broken_links_report=migration_broken_links_report,
                 migration_harvest_dashboard=migration_harvest_dashboard,
+                migration_harvest_source_test=migration_harvest_source_test,
                 **corrections_auth())
