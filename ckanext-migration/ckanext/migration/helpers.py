@@ -316,8 +316,10 @@ def migration_definition_terms(pkg: dict) -> list:
 def get_helpers() -> dict:
     from ckanext.migration.corrections.helpers import template_helpers as corrections_helpers
     from ckanext.migration import compare, multilingual
+    from ckanext.migration.harvesting import source_form
     return dict(multilingual.template_helpers(), **corrections_helpers(),
-                **compare.template_helpers(), **{f.__name__: f for f in (
+                **compare.template_helpers(), **source_form.template_helpers(),
+                **{f.__name__: f for f in (
         migration_coverage_rows, migration_export_max_rows, migration_overview, migration_world_map, migration_theme,
         migration_vocabulary_choices, migration_label, migration_facet_label,
         migration_quality, migration_gcm_title, migration_facet_item_label,

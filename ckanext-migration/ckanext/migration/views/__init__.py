@@ -5,6 +5,7 @@ from ckanext.migration.views import corrections
 from ckanext.migration.views import compare
 from ckanext.migration.views import glossary
 from ckanext.migration.views import handbook
+from ckanext.migration.views import harvest_source_form
 
 
 def get_blueprints():
@@ -13,4 +14,5 @@ def get_blueprints():
             vocabulary.vocabulary, links.links, compare.compare,
             glossary.glossary,
             harvest_dashboard.harvest_dashboard,
-            handbook.handbook]
+            handbook.handbook,
+            harvest_source_form.harvest_source_form]
