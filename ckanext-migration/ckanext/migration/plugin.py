@@ -97,10 +97,10 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
         dcat_mapping.enrich(dataset_dict, harvest_object)
 
     def after_create(self, harvest_object, dataset_dict, temp_dict):
-        dcat_mapping.link_twins(dataset_dict)
+        dcat_mapping.link_twins(dataset_dict, harvest_object)
 
     def after_update(self, harvest_object, dataset_dict, temp_dict):
-        dcat_mapping.link_twins(dataset_dict)
+        dcat_mapping.link_twins(dataset_dict, harvest_object)
 
     # IMiddleware: /datastore/dump/<id> also writes XLSX (CKAN's datastore has no hook for it)
     def make_middleware(self, app, config):

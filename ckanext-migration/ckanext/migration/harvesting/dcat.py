@@ -2,14 +2,13 @@
 
 ckanext-dcat parses DCAT-AP into the schema's DCAT fields; this adds what the migration
 schema derives from them: countries from dct:spatial, topics and GCM objectives from the
-rules, the source platform (the catalogue harvested), links the twins we already hold
-(harvesting/twins.py) after import, and drops values the vocabularies cannot take (a frequency
-that is not an EU frequency URI) instead of rejecting the whole dataset.
+rules, the source platform, and drops values the vocabularies cannot take (a frequency
+that is not an EU frequency URI) instead of rejecting the whole dataset. After import, the
+twins we already hold are linked (harvesting/twins.py).
 """
 from __future__ import annotations
 
 import ckan.plugins.toolkit as tk
-from ckan import model
 
 from ckanext.migration import countries as country_codes, vocab
 from ckanext.migration.harvesting import mapping, twins
@@ -32,14 +31,8 @@ def enrich(dataset_dict: dict, harvest_object) -> dict:
         topics, objectives = mapping.infer(record)
         dataset_dict["topics"] = topics
         dataset_dict["gcm_objectives"] = objectives
-    if harvest_object is not None:
-        # the platform is where we took it from: a catalogue that republishes what it took
-        # elsewhere states that platform, which would hide the twin we already hold
+    if harvest_object is not None and not dataset_dict.get("source_platform"):
         dataset_dict["source_platform"] = harvest_object.source.title or harvest_object.source.url
-    if dataset_dict.get("also_published_by"):
-        # names in the other catalogue: only those of datasets here mean something here
-        dataset_dict["also_published_by"] = [
-            n for n in dataset_dict["also_published_by"] if model.Package.get(n) is not None]
     if not dataset_dict.get("notes"):
         # e.g. a description only in other languages than the catalogue's
         dataset_dict["notes"] = dataset_dict.get("title") or ""
@@ -57,8 +50,11 @@ def enrich(dataset_dict: dict, harvest_object) -> dict:
     return dataset_dict
 
 
-def link_twins(dataset_dict: dict) -> None:
-    """After import: link the dataset with the same dataset from other platforms, as the
-    migration harvesters do."""
+def link_twins(dataset_dict: dict, harvest_object) -> None:
+    """After import: link the dataset with the same dataset we hold from elsewhere, as the
+    migration harvesters do. A catalogue that republishes keeps the platform it took the
+    dataset from (the same as our original's), so any dataset not from this harvest
+    source is a twin."""
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})
-    twins.link(dataset_dict, {"user": site_user["name"], "ignore_auth": True})
+    twins.link(dataset_dict, {"user": site_user["name"], "ignore_auth": True},
+               other_than_source=harvest_object.source.id if harvest_object else None)
