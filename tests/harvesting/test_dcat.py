@@ -142,3 +142,14 @@ def test_republished_datasets_are_linked_to_the_twins_we_hold(http_replay, app):
     assert helpers.call_action("package_search", q="*:*")["count"] == 6
     for pkg in helpers.call_action("package_search", q="*:*", rows=10)["results"]:
         assert len(helpers.call_action("package_show", id=pkg["id"])["also_published_by"]) == 1
+
+
+def test_countries_named_in_the_title_are_inferred_when_none_are_stated():
+    from ckanext.migration.harvesting.dcat import enrich
+    stated = enrich({"title": "Refugees in Chad", "spatial_coverage": [
+        {"uri": "http://publications.europa.eu/resource/authority/country/NER"}]}, None)
+    assert stated["countries"] == ["NER"] and "countries_inferred" not in stated
+    named = enrich({"title": "Réfugiés au Tchad", "notes": "Camps près du Soudan."}, None)
+    assert named["countries"] == ["TCD", "SDN"] and named["countries_inferred"] is True
+    regional = enrich({"title": "Refugees in Chad", "regions": ["017"]}, None)
+    assert regional["countries"] == [] and "countries_inferred" not in regional

@@ -181,3 +181,24 @@ def test_tables_are_harvested_like_datasets(toc, harvester, http_replay):
     assert "forced_displacement" in asylum["topics"]
     assert asylum["population_covered"] == ["asylum_seekers"]
     assert "migration_flows" in _show("eurostat-tps00177")["topics"]
+
+
+@pytest.mark.usefixtures("with_plugins", "harvest_db")
+def test_countries_named_in_titles_are_inferred_and_marked(toc, harvester, http_replay):
+    """The table of contents states no countries: those a title names are inferred (and
+    said to be), an index base "(Belgium = 100)" is no coverage, and a title naming none
+    gets none."""
+    http_replay.add('GET', TOC_URL, body=toc)
+    harvest = Harvest(harvester, TOC_URL, {"code_prefixes": [
+        "rail_tf_ns20_cz", "rail_tf_ns15_tr", "prc_colc_nat", "migr_asyappctza"]})
+    job, _ = harvest.run()
+    assert harvest.report(job) == {"added": 4}, harvest.errors(job)
+    czechia = _show("eurostat-rail_tf_ns20_cz")
+    assert czechia["title"] == "Train traffic on the rail network - Czechia (2020)"
+    assert czechia["countries"] == ["CZE"] and czechia["countries_inferred"] is True
+    assert _show("eurostat-rail_tf_ns15_tr")["countries"] == ["TUR"]
+    for name in ("eurostat-prc_colc_nat", "eurostat-migr_asyappctza"):
+        pkg = _show(name)
+        assert pkg["countries"] == [] and not pkg.get("countries_inferred")
+    found = helpers.call_action("package_search", fq="countries:CZE")["results"]
+    assert [p["name"] for p in found] == ["eurostat-rail_tf_ns20_cz"]

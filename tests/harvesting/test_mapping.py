@@ -179,3 +179,45 @@ def test_regions_set_granularity_unless_stated():
     ("UNHCR", True), ("Multiple Indicator Cluster Surveys", True)])
 def test_producers_naming_no_one(name, named):
     assert mapping.names_a_producer(name) is named
+
+
+@pytest.mark.parametrize("text,codes", [
+    ("Internally displaced persons in Chad", ["TCD"]),
+    ("Réfugiés soudanais au Tchad", ["TCD"]),
+    ("Desplazados internos en Colombia", ["COL"]),
+    ("لاجئون في تشاد", ["TCD"]),
+    ("SOUTH SUDAN: returnees", ["SSD"]),
+    ("Refugees from South Sudan and Sudan in the DRC", ["SSD", "SDN", "COD"]),
+    ("Displacement in Guinea-Bissau and Papua New Guinea", ["GNB", "PNG"]),
+    ("Refugees hosted in Turkey and Russia", ["TUR", "RUS"]),
+    # the stop list: places and people bearing a country's name
+    ("Floods along the Niger River", []),
+    ("Migrant workers in Atlanta, Georgia", []),
+    ("Water use in the Jordan Valley", []),
+    ("Interview by Dr. Chad Brown", []),
+    ("Displacement around Lake Chad", []),
+    ("Highlands of New Guinea", []),
+    ("Returns to Northern Ireland, New Mexico and New Jersey", []),
+    ("Price index (Belgium = 100)", []),
+    # whole words, as written or in capitals
+    ("Nigerian students", []), ("a chad of paper, roast turkey", []),
+])
+def test_infer_countries(text, codes):
+    assert mapping.infer_countries(text) == codes
+
+
+def test_every_stop_rule_has_an_example():
+    assert len(mapping._rules_file()["country_names"]["stop"]) == 7
+
+
+def test_countries_are_inferred_only_when_none_are_stated():
+    record = SourceRecord(guid="x", title="IDPs in Chad", identifier="x", source_platform="t",
+                          notes="Camps near the border with Sudan.")
+    pkg = to_package(record)
+    assert pkg["countries"] == ["TCD", "SDN"] and pkg["countries_inferred"] is True
+    record.countries = ["NER"]
+    pkg = to_package(record)
+    assert pkg["countries"] == ["NER"] and "countries_inferred" not in pkg
+    record.countries = ["world"]   # a global dataset names countries as examples only
+    pkg = to_package(record)
+    assert pkg["countries"] == [] and "countries_inferred" not in pkg

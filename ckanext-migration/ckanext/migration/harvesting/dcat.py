@@ -19,6 +19,10 @@ def enrich(dataset_dict: dict, harvest_object) -> dict:
                if isinstance(s, dict)]
     countries = [c for c in map(country_codes.to_iso3, spatial) if c]
     dataset_dict["countries"] = mapping.merge(dataset_dict.get("countries"), countries)
+    if not dataset_dict["countries"] and not dataset_dict.get("regions"):
+        inferred = mapping.infer_countries(dataset_dict.get("title"), dataset_dict.get("notes"))
+        if inferred:
+            dataset_dict.update(countries=inferred, countries_inferred=True)
     # a source that states topics or objectives in our vocabularies (another migration
     # catalogue, or this one) is taken at its word; the rules fill in for the others
     if not dataset_dict.get("topics") and not dataset_dict.get("gcm_objectives"):

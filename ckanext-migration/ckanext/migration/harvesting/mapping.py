@@ -144,6 +144,40 @@ def region_code(value: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1)
+def _country_name_patterns() -> tuple:
+    """(stop pattern, names pattern, {name: alpha-3}) of rules.yaml's country_names."""
+    from ckanext.migration import vocab
+    rules = _rules_file().get("country_names") or {}
+    by_name = {}
+    for code, names in (rules.get("aliases") or {}).items():
+        for name in names:
+            by_name.setdefault(name, code)
+    for term in vocab.get_vocabulary("countries"):
+        for name in country_codes.all_names(term.code):
+            # "Congo, The Democratic Republic of the" is a list entry, not how texts say it
+            if "," not in name and "(" not in name:
+                by_name.setdefault(name, term.code)
+    for name, code in list(by_name.items()):
+        by_name.setdefault(name.upper(), code)
+    names = sorted(by_name, key=len, reverse=True)  # "South Sudan" before "Sudan"
+    pattern = re.compile(r"(?<!\w)(?:%s)(?!\w)" % "|".join(map(re.escape, names)))
+    stop = re.compile("|".join("(?:%s)" % s for s in rules.get("stop") or []) or "(?!)")
+    return stop, pattern, by_name
+
+
+def infer_countries(*texts) -> list:
+    """ISO alpha-3 codes of the countries ``texts`` name, in order of appearance."""
+    stop, pattern, by_name = _country_name_patterns()
+    out = []
+    for text in texts:
+        for match in pattern.finditer(stop.sub(" ", text or "")):
+            code = by_name[match.group(0)]
+            if code not in out:
+                out.append(code)
+    return out
+
+
 def dataset_name(platform: str, identifier: str) -> str:
     """A stable dataset name from where it comes from: re-harvests find it again."""
     name = munge_name("%s-%s" % (platform, identifier))
@@ -179,6 +213,7 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
                         inferred_objectives)
     countries = merge([c for c in map(country_codes.to_iso3, record.countries) if c])
     regions = merge([r for r in map(region_code, record.countries) if r])
+    inferred = not countries and not regions and infer_countries(record.title, record.notes)
     tags = merge([munge_tag(k)[:100] for k in record.keywords
                    if k and len(k.strip()) >= 2 and munge_tag(k)])
     pkg = {
@@ -190,7 +225,7 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
         "source_platform": record.source_platform,
         "topics": topics,
         "gcm_objectives": objectives,
-        "countries": countries,
+        "countries": countries or inferred or [],
         "tag_string": ",".join(tags),
         "resources": raw_data_first([dict(r) for r in record.resources if r.get("url")]),
     }
@@ -212,6 +247,8 @@ def to_package(record: SourceRecord, defaults: dict | None = None) -> dict:
             pkg[key] = defaults[key]
     pkg.update(record.extra)
     _fill_from_texts(pkg, record, regions)
+    if inferred and pkg["countries"] == inferred:
+        pkg["countries_inferred"] = True
     definition_terms = merge(pkg.get("definition_terms"), defaults.get("definition_terms"),
                              infer_definitions(record))
     if definition_terms:
