@@ -10,6 +10,7 @@ reported without stopping the job, and nothing written for a record that fails.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import logging
@@ -63,8 +64,24 @@ class MigrationHarvester(HarvesterBase):
         doctor.source_hours(parsed)  # a bad job limit is refused here, naming the key
         if not isinstance(parsed.get("defaults", {}), dict):
             raise ValueError("'defaults' must be an object of schema fields")
-        config_keys.check(parsed)  # a value of the wrong type, named by its key
+        if type(self).validate_config is MigrationHarvester.validate_config:
+            config_keys.check(parsed)  # else after the subclass's own checks (below)
         return config
+
+    def __init_subclass__(cls, **kwargs):
+        """A subclass's validate_config is followed by the check of every key's type
+        (config_keys.yaml): its own, more specific messages come first."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("validate_config")
+        if own is None:
+            return
+
+        @functools.wraps(own)
+        def validate_config(self, config):
+            config = own(self, config)
+            config_keys.check(self._parse_config(config))
+            return config
+        cls.validate_config = validate_config
 
     @staticmethod
     def _parse_config(config) -> dict:
