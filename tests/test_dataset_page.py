@@ -21,7 +21,8 @@ def _page(app, pkg):
 
 
 def test_provenance_box(app):
-    page = _page(app, _create())
+    pkg = _create()
+    page = _page(app, pkg)
     box = page.select_one("section.migration-provenance")
     assert box is not None
     terms = {dt.get_text(strip=True):
@@ -29,6 +30,10 @@ def test_provenance_box(app):
              for dt in box.select("dt")}
     # the producer with its type (an ADMS publisher type URI), readable
     assert terms["Producer"] == "Eurostat Supranational authority"
+    # the publishing organisation's handbook, on its own line
+    handbook = box.select_one("a.migration-handbook-link")
+    assert terms["Data handbook"] == handbook.get_text(strip=True)
+    assert handbook["href"] == "/handbook/%s" % pkg["organization"]["name"]
     assert terms["Source type"] == "Administrative records"
     assert terms["Collection method"] == "Administrative data from national asylum authorities"
     assert terms["Sample size (N)"] == "N = 1,000 applications"
