@@ -131,3 +131,16 @@ def test_demo_load_refuses_a_raw_file_outside_the_demo_folder(cli, tmp_path):
     assert "raw-data file '../secret.csv' is not a file under" in result.output
     # refused before any change
     assert not helpers.call_action("organization_list")
+
+
+def test_demo_datasets_link_the_glossary_definitions_they_follow(cli, app):
+    """A fresh catalogue's dataset pages lead to the glossary (issue 12's "done when")."""
+    from bs4 import BeautifulSoup
+    _demo_load(cli)
+    for name in ("unhcr-refugee-population-statistics", "eurostat-migr-asyappctza"):
+        codes = helpers.call_action("package_show", id=name)["definition_terms"]
+        assert codes
+        page = BeautifulSoup(app.get("/dataset/" + name).body, "html.parser")
+        links = [a["href"] for a in page.select(".migration-definition-terms a")]
+        assert sorted(h.split("#")[1] for h in links) == sorted(codes)
+        assert all(h.startswith("/glossary/") for h in links)
