@@ -102,6 +102,10 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
     def after_update(self, harvest_object, dataset_dict, temp_dict):
         dcat_mapping.link_twins(dataset_dict, harvest_object)
 
+    def update_session(self, session):
+        # ckanext-dcat's requests go through the harvesters' guard (harvesting/http.py)
+        return dcat_mapping.guarded_session(session)
+
     # IMiddleware: /datastore/dump/<id> also writes XLSX (CKAN's datastore has no hook for it)
     def make_middleware(self, app, config):
         download.install(app)

@@ -11,7 +11,13 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 
 from ckanext.migration import countries as country_codes, vocab
-from ckanext.migration.harvesting import mapping, twins
+from ckanext.migration.harvesting import http, mapping, twins
+
+
+def guarded_session(session):
+    """ckanext-dcat's session with the harvesters' guarded adapter mounted: private
+    addresses refused (redirects too), the checked address pinned, busy sources retried."""
+    return http.mount_guard(session)
 
 
 def enrich(dataset_dict: dict, harvest_object) -> dict:

@@ -1,21 +1,41 @@
-"""Safe HTTP for harvesters: http(s) only, no private addresses, timeouts, size limits."""
+"""Safe HTTP for harvesters: http(s) only, no private addresses, timeouts, size limits.
+
+Every request goes through ``GuardedAdapter`` (also mounted on ckanext-dcat's session by
+the plugin's ``update_session``): each address, redirects included, is checked and the
+connection goes to the address that was checked (no second DNS look-up a rebinding DNS
+server could answer differently); 429/503 answers are retried with backoff, honouring
+Retry-After; a body must arrive whole within a total deadline.
+"""
 from __future__ import annotations
 
 import io
 import ipaddress
 import socket
+import time
 from urllib.parse import urljoin, urlparse
 
 import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
+from urllib3.util.retry import Retry
 
 import ckan.plugins.toolkit as tk
 
 USER_AGENT = "ckanext-migration-harvester/0.1 (+https://github.com/ckanext-migration)"
 MAX_REDIRECTS = 5
+RETRIES = 2  # after the first answer: a source that is busy gets two more tries
+BACKOFF = 0.5  # seconds, doubling; a Retry-After from the source takes precedence
+MAX_RETRY_AFTER = 30  # a longer Retry-After is not waited for (capped)
 
 
 class FetchError(Exception):
     """A source could not be read; the message says what and what to do."""
+
+
+class RefusedAddress(requests.exceptions.ConnectionError, FetchError):
+    """The guard refused an address; a ``requests`` error too, so that ckanext-dcat's
+    harvester reports it as a gather error like any source it cannot reach."""
 
 
 def _settings():
@@ -23,12 +43,93 @@ def _settings():
         "allow_private": tk.asbool(tk.config.get(
             "ckanext.migration.harvest.allow_private_addresses")),
         "timeout": float(tk.config.get("ckanext.migration.harvest.timeout")),
+        "deadline": float(tk.config.get("ckanext.migration.harvest.deadline")),
         "max_bytes": int(tk.config.get("ckanext.migration.harvest.max_bytes")),
     }
 
 
+class _Retry(Retry):
+    def get_retry_after(self, response):
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, MAX_RETRY_AFTER)
+
+
+def retry_policy() -> Retry:
+    return _Retry(total=RETRIES, connect=RETRIES, read=False, redirect=0, other=0,
+                  status=RETRIES, status_forcelist=(429, 503), allowed_methods=("GET", "HEAD"),
+                  backoff_factor=BACKOFF, backoff_max=MAX_RETRY_AFTER,
+                  respect_retry_after_header=True, raise_on_status=False,
+                  raise_on_redirect=False)
+
+
+class GuardedAdapter(HTTPAdapter):
+    """Checks every URL it is sent (each redirect too) and connects to the checked IP."""
+
+    def __init__(self, allow_private: bool | None = None):
+        self.allow_private = allow_private
+        super().__init__(max_retries=retry_policy())
+
+    def _allow_private(self) -> bool:
+        if self.allow_private is None:
+            return _settings()["allow_private"]
+        return self.allow_private
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        allow_private = self._allow_private()
+        if select_proxy(request.url, proxies):
+            # the proxy resolves the name: what we can check is the address asked for
+            check_url(request.url, allow_private)
+            return super().get_connection_with_tls_context(request, verify, proxies, cert)
+        address = checked_address(request.url, allow_private)
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(
+            request, verify, cert)
+        if host_params["scheme"] == "https":
+            # TLS still names (SNI) and verifies the host, not the address
+            pool_kwargs["server_hostname"] = host_params["host"]
+            pool_kwargs["assert_hostname"] = host_params["host"]
+        return self.poolmanager.connection_from_host(
+            host=address, port=host_params["port"], scheme=host_params["scheme"],
+            pool_kwargs=pool_kwargs)
+
+    def add_headers(self, request, **kwargs):
+        # the connection is to an address: the Host header names the host asked for
+        if "Host" not in request.headers:
+            request.headers["Host"] = urlparse(request.url).netloc.rsplit("@", 1)[-1]
+
+
+def mount_guard(session: requests.Session, allow_private: bool | None = None):
+    """Send every http(s) request of ``session`` through the guard; the session."""
+    adapter = GuardedAdapter(allow_private)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 def check_url(url: str, allow_private: bool = False) -> None:
     """Refuse what a harvest source may not point at."""
+    _addresses(url, allow_private)
+
+
+def checked_address(url: str, allow_private: bool = False) -> str:
+    """The address to connect to for url, checked like ``check_url``."""
+    addresses = _addresses(url, allow_private)
+    if not addresses:
+        raise RefusedAddress("could not fetch %s: its host name does not resolve" % url)
+    return addresses[0]
+
+
+def _addresses(url: str, allow_private: bool) -> list:
+    """Every address url's host resolves to, each checked (RefusedAddress)."""
+    try:
+        return _resolve_and_check(url, allow_private)
+    except RefusedAddress:
+        raise
+    except FetchError as e:
+        raise RefusedAddress(str(e))
+
+
+def _check_form(url: str):
+    """url's parts, if it is an http(s) URL with a host and a valid port (FetchError)."""
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https"):
         raise FetchError("only http(s) URLs can be harvested, not %r" % url)
@@ -38,21 +139,29 @@ def check_url(url: str, allow_private: bool = False) -> None:
         port = parsed.port
     except ValueError as e:
         raise FetchError("invalid URL %r: %s" % (url, e))
-    if allow_private:
-        return
+    return parsed, port
+
+
+def _resolve_and_check(url: str, allow_private: bool) -> list:
+    parsed, port = _check_form(url)
     host = parsed.hostname.rstrip(".")  # "localhost." is localhost
-    if host == "localhost" or host.endswith(".localhost"):
+    if (host == "localhost" or host.endswith(".localhost")) and not allow_private:
         raise FetchError("refusing to fetch %s: loopback address (set "
                          "ckanext.migration.harvest.allow_private_addresses to allow)" % url)
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 80)}
-    except (socket.gaierror, UnicodeError):
-        # not resolvable here: the request itself will fail (or is replayed in tests)
-        addresses = set()
-    try:
-        addresses.add(str(ipaddress.ip_address(host)))
+        addresses = [str(ipaddress.ip_address(host))]
     except ValueError:
+        addresses = []
+    try:
+        default_port = 443 if parsed.scheme == "https" else 80
+        for info in socket.getaddrinfo(host, port or default_port, type=socket.SOCK_STREAM):
+            if info[4][0] not in addresses:
+                addresses.append(info[4][0])
+    except (socket.gaierror, UnicodeError):
+        # not resolvable here: checked_address refuses it (recorded answers need no DNS)
         pass
+    if allow_private:
+        return addresses
     for address in addresses:
         ip = ipaddress.ip_address(address.split("%")[0])
         # not is_global also covers the shared 100.64.0.0/10 range (carrier-grade NAT,
@@ -62,16 +171,23 @@ def check_url(url: str, allow_private: bool = False) -> None:
             raise FetchError("refusing to fetch %s: %s is a private, loopback or link-local "
                              "address (set ckanext.migration.harvest.allow_private_addresses "
                              "to allow)" % (url, address))
+    return addresses
 
 
 def _get(session, url: str, params, headers: dict, settings: dict):
     """An open response for url after redirects, each hop checked like the first."""
     for _ in range(MAX_REDIRECTS + 1):
-        check_url(url, settings["allow_private"])
+        # the scheme here; the session's GuardedAdapter checks each address (and
+        # connects to the one it checked: a second look-up could answer differently)
+        _check_form(url)
         try:
             response = session.get(url, params=params, headers=headers,
                                    timeout=settings["timeout"], stream=True,
                                    allow_redirects=False)
+        except FetchError:
+            raise
+        except requests.exceptions.RetryError as e:
+            raise FetchError("%s is still busy after %d tries: %s" % (url, RETRIES + 1, e))
         except requests.Timeout:
             raise FetchError("timed out after %ss fetching %s" % (settings["timeout"], url))
         except requests.RequestException as e:
@@ -98,27 +214,63 @@ def fetch_to_file(url: str, out, max_bytes: int, headers: dict | None = None,
     settings = _settings()
     request_headers = {"User-Agent": USER_AGENT}
     request_headers.update(headers or {})
-    with requests.Session() as session:
+    deadline = time.monotonic() + settings["deadline"]
+    with mount_guard(requests.Session(), settings["allow_private"]) as session:
         response, url = _get(session, url, params, request_headers, settings)
         with response:  # the connection is closed whatever happens below
-            return copy_body(response, url, out, max_bytes)
+            return copy_body(response, url, out, max_bytes, deadline)
 
 
-def copy_body(response, url: str, out, max_bytes: int) -> int:
+def copy_body(response, url: str, out, max_bytes: int, deadline: float | None = None) -> int:
     """Write a response's body into the binary file ``out``; its size. FetchError on an
-    HTTP error status, a body over ``max_bytes`` (declared or streamed) or a broken read."""
+    HTTP error status, a body over ``max_bytes`` (declared or streamed), a body not
+    whole by ``deadline`` (``time.monotonic()``; default: the configured deadline from
+    now) or a broken read."""
     if response.status_code >= 400:
         raise FetchError("%s answered HTTP %d" % (url, response.status_code))
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError("%s is %s bytes, over the %d byte limit" % (url, declared, max_bytes))
+    settings = _settings()
+    if deadline is None:
+        deadline = time.monotonic() + settings["deadline"]
     size = 0
     try:
-        for chunk in response.iter_content(65536):
+        for chunk in _chunks(response, deadline, settings["timeout"]):
             size += len(chunk)
             if size > max_bytes:
                 raise FetchError("%s is over the %d byte limit" % (url, max_bytes))
             out.write(chunk)
-    except requests.RequestException as e:
+    except _DeadlinePassed:
+        raise FetchError("%s sent %d bytes but not the whole answer within the %gs deadline "
+                         "(ckanext.migration.harvest.deadline)"
+                         % (url, size, settings["deadline"]))
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as e:
         raise FetchError("could not read %s: %s" % (url, e))
     return size
+
+
+class _DeadlinePassed(Exception):
+    pass
+
+
+def _chunks(response, deadline: float, timeout: float):
+    """The body as it arrives, each read returning what one receive got (``read1``), so
+    that a source sending a byte at a time cannot hold a read past the deadline."""
+    raw = response.raw
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _DeadlinePassed()
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        if sock is not None:
+            sock.settimeout(min(timeout, remaining))
+        try:
+            chunk = raw.read1(65536, decode_content=True)
+        except (urllib3.exceptions.ReadTimeoutError, socket.timeout):
+            if deadline - time.monotonic() <= 0.05:
+                raise _DeadlinePassed()
+            raise
+        if not chunk:  # read1 answers nothing only at the end of the body
+            return
+        yield chunk
