@@ -47,6 +47,7 @@ setup(
         "pandas<3",  # country_converter 1.3 misreads its table under pandas 3
         # harvesting
         "sdmx1>=2.20",
+        "defusedxml>=0.7",  # hostile XML refused before sdmx1 parses it
         # search results export (XLSX)
         "openpyxl>=3.1",
         # tabular data into CKAN's DataStore. 2.5.2: the newest release whose requirements

@@ -14,7 +14,7 @@ import re
 
 import sdmx
 
-from ckanext.migration.harvesting import eurostat, http, periods
+from ckanext.migration.harvesting import eurostat, http, periods, safexml
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -72,6 +72,9 @@ def _ref(artefact) -> dict:
 
 def parse_structure(data: bytes, url: str):
     """An sdmx1 StructureMessage from SDMX-ML bytes; RecordError when it is not one."""
+    refused = safexml.refusal(data)
+    if refused:
+        raise RecordError("%s is not parsed: %s" % (url, refused))
     try:
         return sdmx.read_sdmx(io.BytesIO(data), format="XML")
     except Exception as e:  # the reader raises many kinds: lxml, assertion, key errors
