@@ -94,10 +94,11 @@ def _free_port():
         return s.getsockname()[1]
 
 
-def _start(data_dir, port):
+def _start(data_dir, port, autocommit_ms=0):
     proc = subprocess.Popen(
         [sys.executable, "-m", "ckanext.migration.searchservice.cli", "--port", str(port),
-         "--data-dir", str(data_dir), "--schema", SCHEMA_XML, "--autocommit-ms", "0"],
+         "--data-dir", str(data_dir), "--schema", SCHEMA_XML,
+         "--autocommit-ms", str(autocommit_ms)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = "http://127.0.0.1:%d/solr/ckan" % port
     for _ in range(100):

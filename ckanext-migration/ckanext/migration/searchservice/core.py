@@ -71,6 +71,11 @@ class Core:
                           "rebuild` to refill it", self.name, e, aside)
         os.makedirs(index_dir, exist_ok=True)
         self.index = self._new_index(index_dir, self.tantivy_schema)
+        # Only commit() reloads the reader, under the write lock. tantivy's default policy
+        # also reloads from a background thread when it notices meta.json change; that
+        # reload can read commit N-1 and be stored after commit N's, so a search right after
+        # a commit returned would miss it (and counts would go back) until the next reload.
+        self.index.config_reader("manual")
         self.writer = self.index.writer(WRITER_HEAP, 1)
         with open(os.path.join(self.path, SCHEMA_COPY), "wb") as f:
             f.write(self.solr_schema.raw)
@@ -158,6 +163,7 @@ class Core:
             self._pending_since = time.monotonic()
 
     def commit(self):
+        """Durable and visible to every search that starts after this returns."""
         with self._lock:
             self.writer.commit()
             self._pending_since = None
