@@ -152,6 +152,21 @@ def _current_objects(harvest):
             .filter(HarvestObject.current == True)}  # noqa: E712
 
 
+# -- new records ----------------------------------------------------------------------------
+
+@pipeline
+def test_new_datasets_are_indexed_with_their_harvest_source(upstream, harvest):
+    """The dashboard's facet: harvest_source_id is in the index from the create on."""
+    upstream.publish("a", "b")
+    job, _ = harvest.run()
+    assert harvest.report(job) == {"added": 2}, harvest.errors(job)
+    found = helpers.call_action("package_search", fq='harvest_source_id:"%s"'
+                                % harvest.source.id, rows=10)
+    assert sorted(r["name"] for r in found["results"]) == [_name("a"), _name("b")]
+    assert {o.package_id for o in _current_objects(harvest).values()} == \
+        {r["id"] for r in found["results"]}
+
+
 # -- unchanged records ----------------------------------------------------------------------
 
 @pipeline

@@ -14,8 +14,10 @@ import functools
 import itertools
 import json
 import logging
+import uuid
 
 import ckan.plugins.toolkit as tk
+import sqlalchemy as sa
 from ckan import model
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
@@ -223,7 +225,7 @@ class MigrationHarvester(HarvesterBase):
             if existing is None:
                 package["owner_org"] = package.get("owner_org") or \
                     self._owner_org(harvest_object)
-                result = tk.get_action("package_create")(dict(context), package)
+                result = self._create(harvest_object, previous, package, context)
             else:
                 package.update(id=existing["id"], name=existing["name"],
                                owner_org=existing.get("owner_org"), private=False,
@@ -235,13 +237,29 @@ class MigrationHarvester(HarvesterBase):
                                     harvest_object, "Import")
             return False
         self._make_current(harvest_object, previous, result["id"])
-        if existing is None:
-            # ckanext-harvest indexes harvest_source_id (the dashboard's facet) from the
-            # dataset's current harvest object, which package_create could not see yet
-            from ckan.lib import search
-            search.rebuild(result["id"])
         twins.link(result, context)
         return True
+
+    def _create(self, harvest_object, previous, package, context):
+        """package_create with the harvest object already current for the new id, so the
+        one index write carries ckanext-harvest's harvest_source_id (the dashboard's
+        facet); the foreign key is checked at commit, as ckanext-harvest itself does."""
+        package["id"] = str(uuid.uuid4())
+        if previous is not None:
+            previous.current = False
+            previous.add()
+        harvest_object.package_id = package["id"]
+        harvest_object.current = True
+        harvest_object.add()
+        model.Session.execute(
+            sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
+        model.Session.flush()
+        try:
+            return tk.get_action("package_create")(dict(context), package)
+        except Exception:
+            # e.g. the search service down: no harvest object may point at no dataset
+            model.Session.rollback()
+            raise
 
     # -- helpers ------------------------------------------------------------------------
     @staticmethod
