@@ -24,6 +24,7 @@ NAMESPACES = {
     "glossary": vocab.BASE_URI + "glossary/",
     "glossary_agencies": vocab.BASE_URI + "agency/",
     "frequencies": vocab.EU_FREQUENCY_URI,
+    "access_rights": vocab.EU_ACCESS_RIGHT_URI,
     "countries": vocab.EU_COUNTRY_URI,
 }
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")

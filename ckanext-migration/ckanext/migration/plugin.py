@@ -6,6 +6,7 @@ from ckan.lib.plugins import DefaultTranslation
 from ckanext.dcat.interfaces import IDCATRDFHarvester
 from ckanext.xloader.interfaces import IXloader
 
+from ckanext.migration import access
 from ckanext.migration import (cli, facets, helpers, indexing, multilingual, overview, quality,
                                tabular, views)
 from ckanext.migration.views import download
@@ -69,7 +70,8 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
         # the dataset's pages (not the API, not the form) in the visitor's language
         if context.get("for_view"):
             multilingual.localise_for_page(pkg_dict)
-        return pkg_dict
+        # a restricted dataset's links only for who may read its data
+        return access.after_show(context, pkg_dict)
 
     def after_dataset_create(self, context, pkg_dict):
         tabular.queue_new_dataset(pkg_dict)
@@ -78,7 +80,8 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
         return overview.drop_untracked_sort(search_params)
 
     def before_dataset_index(self, pkg_dict):
-        return indexing.before_index(pkg_dict)
+        # a restricted dataset's links never reach the index
+        return access.before_index(indexing.before_index(pkg_dict))
 
     def after_dataset_search(self, search_results, search_params):
         facets.relabel(search_results.get("search_facets", {}))

@@ -45,6 +45,9 @@ SCHEMES = {
     "frequencies": ("Update frequencies",
                     "Update frequencies: the concepts of the EU Publications Office frequency "
                     "authority table used by this catalogue, with freshness thresholds."),
+    "access_rights": ("Access rights",
+                      "Access rights of a dataset: the concepts of the EU Publications Office "
+                      "access-right authority table (public, restricted, non-public)."),
     "glossary": ("Glossary of migration terms",
                  "Key terms of migration statistics; each agency's definition of a term (UN DESA "
                  "/ UN Statistical Commission, UNHCR, IOM, ILO, Eurostat / EU law, OECD, UNODC) "

@@ -20,6 +20,7 @@ import yaml
 BASE_URI = "https://w3id.org/migration-catalogue/vocab/"
 EU_COUNTRY_URI = "http://publications.europa.eu/resource/authority/country/"
 EU_FREQUENCY_URI = "http://publications.europa.eu/resource/authority/frequency/"
+EU_ACCESS_RIGHT_URI = "http://publications.europa.eu/resource/authority/access-right/"
 VOCAB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vocabularies")
 COMPUTED = ("countries", "glossary_definitions")
 _CORE = ("code", "label", "uri", "description")

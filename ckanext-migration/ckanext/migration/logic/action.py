@@ -282,7 +282,8 @@ def migration_harvest_source_test(context, data_dict):
 
 def get_actions() -> dict:
     from ckanext.migration.corrections.logic import get_actions as corrections_actions
-    return corrections_actions() | {f.__name__: f for f in (migration_overview, migration_country_show,
+    from ckanext.migration.access.logic import get_actions as access_actions
+    return corrections_actions() | access_actions() | {f.__name__: f for f in (migration_overview, migration_country_show,
                                     migration_objective_show, migration_coverage,
                                     migration_harvest_dashboard,
                                     migration_broken_links, migration_compare,

@@ -60,7 +60,8 @@ def get_auth_functions() -> dict:
                                          "migration_broken_links", "migration_compare",
                                          "migration_handbook")}
     from ckanext.migration.corrections.auth import get_auth_functions as corrections_auth
+    from ckanext.migration.access.auth import get_auth_functions as access_auth
     return dict(public, migration_broken_links_report=migration_broken_links_report,
                 migration_harvest_dashboard=migration_harvest_dashboard,
                 migration_harvest_source_test=migration_harvest_source_test,
-                **corrections_auth())
+                **corrections_auth(), **access_auth())

@@ -2,6 +2,7 @@
 from ckanext.migration.views import country, coverage, export, links, objective, vocabulary
 from ckanext.migration.views import harvest_dashboard
 from ckanext.migration.views import corrections
+from ckanext.migration.views import access
 from ckanext.migration.views import compare
 from ckanext.migration.views import glossary
 from ckanext.migration.views import handbook
@@ -9,7 +10,7 @@ from ckanext.migration.views import harvest_source_form
 
 
 def get_blueprints():
-    blueprints = [corrections.corrections]
+    blueprints = [corrections.corrections, access.access_bp]
     return blueprints + [country.country, objective.objective, coverage.coverage, export.export,
             vocabulary.vocabulary, links.links, compare.compare,
             glossary.glossary,
