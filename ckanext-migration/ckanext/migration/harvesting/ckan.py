@@ -7,11 +7,10 @@ caveats, data_update_frequency, country groups) maps onto the schema's fields.
 """
 from __future__ import annotations
 
-import json
 import re
 from urllib.parse import urlencode
 
-from ckanext.migration.harvesting import http
+from ckanext.migration.harvesting import http, safejson
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import RAW_FORMATS, SourceRecord, names_a_producer
 
@@ -59,7 +58,7 @@ class CKANPortalHarvester(MigrationHarvester):
             params["start"] = page * PAGE_SIZE
             body = http.fetch(base + "?" + urlencode(params))
             try:
-                result = json.loads(body)["result"]
+                result = safejson.loads(body, source=url)["result"]
                 datasets, count = result["results"], int(result["count"])
             except (ValueError, KeyError, TypeError) as e:
                 raise RecordError("%s did not answer a CKAN package_search result (%s)"

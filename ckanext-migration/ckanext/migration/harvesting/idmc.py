@@ -7,10 +7,9 @@ framework limit/offset paging), for the countries, years and last update.
 """
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit
 
-from ckanext.migration.harvesting import http
+from ckanext.migration.harvesting import http, safejson
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -42,7 +41,7 @@ TYPES = {
 def parse_page(body: bytes, what: str) -> dict:
     """A GIDD answer page: ``{count, next, previous, results, last_updated}``."""
     try:
-        page = json.loads(body.decode("utf-8-sig"))
+        page = safejson.loads(body.decode("utf-8-sig"), source=what)
     except ValueError as e:
         raise RecordError("%s is not JSON: %s" % (what, e))
     if not isinstance(page, dict) or not isinstance(page.get("results"), list):

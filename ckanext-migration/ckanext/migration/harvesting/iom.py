@@ -9,12 +9,11 @@ Missing Migrants: one dataset per year of the yearly JSON export of incidents.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import ckan.plugins.toolkit as tk
 
-from ckanext.migration.harvesting import http
+from ckanext.migration.harvesting import http, safejson
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -32,7 +31,7 @@ MMP_CAVEATS = (
 
 def _json(body: bytes, what: str):
     try:
-        return json.loads(body.decode("utf-8-sig"))
+        return safejson.loads(body.decode("utf-8-sig"), source=what)
     except ValueError as e:
         raise RecordError("%s is not JSON: %s" % (what, e))
 

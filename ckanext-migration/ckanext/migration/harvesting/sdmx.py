@@ -9,12 +9,11 @@ parsed with sdmx1's reader; sdmx1 never does its own HTTP here.
 from __future__ import annotations
 
 import io
-import json
 import re
 
 import sdmx
 
-from ckanext.migration.harvesting import eurostat, http, periods, safexml
+from ckanext.migration.harvesting import eurostat, http, periods, safejson, safexml
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -92,11 +91,11 @@ def dataflow_payload(flow) -> dict:
     return payload
 
 
-def parse_json_dataflows(data: bytes) -> list:
+def parse_json_dataflows(data: bytes, url: str = "the SDMX source") -> list:
     """Dataflow payloads from the .Stat Suite JSON structure answer
     (``{"resources": [], "references": {urn: artefact}}``), which sdmx1 cannot read."""
     try:
-        doc = json.loads(data)
+        doc = safejson.loads(data, source=url)
         artefacts = list(doc.get("resources") or []) + list(doc.get("references", {}).values())
     except (ValueError, AttributeError) as e:
         raise RecordError("not an SDMX structure answer in JSON: %s" % e)
@@ -272,7 +271,7 @@ class SDMXHarvester(MigrationHarvester):
         address = "%s/dataflow/%s/%s/%s" % (url.rstrip("/"), agency, flow_id, version)
         data = http.fetch(address, headers=ACCEPT)
         if data.lstrip()[:1] == b"{":
-            return parse_json_dataflows(data)
+            return parse_json_dataflows(data, address)
         return [dataflow_payload(f) for f in parse_structure(data, address).dataflow.values()]
 
     def gather_records(self, url, config):

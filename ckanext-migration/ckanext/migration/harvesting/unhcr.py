@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections import Counter
 
-from ckanext.migration.harvesting import http
+from ckanext.migration.harvesting import http, safejson
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -69,7 +68,7 @@ def parse_page(body: bytes, what: str) -> tuple:
     if text.lstrip().lower().startswith(("year,", '"year"')):
         return parse_csv(text), 1
     try:
-        data = json.loads(text)
+        data = safejson.loads(text, source=what)
     except ValueError as e:
         raise RecordError("%s is not UNHCR population statistics JSON: %s" % (what, e))
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
@@ -165,7 +164,8 @@ class UNHCRHarvester(MigrationHarvester):
                       if k in situation}
             body = http.fetch(ODP_API, params=params)
             try:
-                data = json.loads(body.decode("utf-8-sig"))
+                data = safejson.loads(body.decode("utf-8-sig"),
+                                      source="ODP situation %s" % situation["geo_id"])
             except ValueError as e:
                 raise RecordError("ODP situation %s is not JSON: %s"
                                   % (situation["geo_id"], e))

@@ -6,12 +6,11 @@ the countries with data and the date of the last update.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 
 from ckanext.migration import countries as country_codes
-from ckanext.migration.harvesting import http, periods
+from ckanext.migration.harvesting import http, periods, safejson
 from ckanext.migration.harvesting.base import MigrationHarvester, RecordError
 from ckanext.migration.harvesting.mapping import SourceRecord
 
@@ -41,7 +40,7 @@ class Gone(RecordError):
 def parse_envelope(body: bytes, what: str) -> tuple:
     """(envelope dict, rows list) of a World Bank API v2 JSON answer."""
     try:
-        data = json.loads(body.decode("utf-8-sig"))
+        data = safejson.loads(body.decode("utf-8-sig"), source=what)
     except ValueError as e:
         raise RecordError("%s is not World Bank API JSON: %s" % (what, e))
     if isinstance(data, list) and data and isinstance(data[0], dict) \
