@@ -19,6 +19,7 @@ import uuid
 import ckan.plugins.toolkit as tk
 import sqlalchemy as sa
 from ckan import model
+from ckan.lib.search import SearchIndexError
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
 
@@ -236,6 +237,14 @@ class MigrationHarvester(HarvesterBase):
                                     % (harvest_object.guid, _errors(e.error_dict)),
                                     harvest_object, "Import")
             return False
+        except SearchIndexError as e:
+            # CKAN indexes before it commits: the dataset (or its change) was not saved.
+            # Said on the object instead of crashing the fetch consumer, which would leave
+            # the job running for ever.
+            model.Session.rollback()
+            self._save_object_error(_index_error(harvest_object.guid, e), harvest_object,
+                                    "Import")
+            return False
         self._make_current(harvest_object, previous, result["id"])
         twins.link(result, context)
         return True
@@ -330,6 +339,17 @@ def _describe(error: Exception, harvester: str) -> str:
         return str(error)
     log.error("%s: unexpected error", harvester, exc_info=error)
     return "%s: %s" % (type(error).__name__, error)
+
+
+def _index_error(guid, error) -> str:
+    url = tk.config.get("solr_url") or "(solr_url not set)"
+    text = str(error)
+    unreachable = any(m in text for m in ("Failed to connect", "timed out",
+                                          "Connection refused", "Connection aborted"))
+    what = ("the search service could not be reached at %s" % url if unreachable else
+            "the search service at %s refused the dataset" % url)
+    return ("%s: %s, so the dataset was not saved; it will be harvested again on the next "
+            "run (%s)" % (guid, what, text))
 
 
 def _errors(error_dict) -> str:
