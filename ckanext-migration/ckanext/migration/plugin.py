@@ -109,6 +109,10 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
         # ckanext-dcat's requests go through the harvesters' guard (harvesting/http.py)
         return dcat_mapping.guarded_session(session)
 
+    def after_download(self, content, harvest_job):
+        # hostile RDF/XML refused before rdflib parses it (harvesting/safexml.py)
+        return dcat_mapping.refuse_hostile_xml(content, harvest_job.source.url)
+
     # IMiddleware: /datastore/dump/<id> also writes XLSX (CKAN's datastore has no hook for it)
     def make_middleware(self, app, config):
         download.install(app)

@@ -11,13 +11,24 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 
 from ckanext.migration import countries as country_codes, vocab
-from ckanext.migration.harvesting import http, mapping, twins
+from ckanext.migration.harvesting import http, mapping, safexml, twins
 
 
 def guarded_session(session):
     """ckanext-dcat's session with the harvesters' guarded adapter mounted: private
     addresses refused (redirects too), the checked address pinned, busy sources retried."""
     return http.mount_guard(session)
+
+
+def refuse_hostile_xml(content, url: str):
+    """ckanext-dcat's ``after_download``: (content, errors). RDF/XML declaring a DTD or
+    entities (billion laughs, quadratic blow-up, external entities, DTD fetches) is
+    refused before rdflib parses it: no content (the gather stops) and the reason as a
+    gather error. Turtle, JSON-LD... pass unchanged."""
+    refused = safexml.refusal(content) if content else None
+    if refused:
+        return None, ["%s is not parsed: %s" % (url, refused)]
+    return content, []
 
 
 def enrich(dataset_dict: dict, harvest_object) -> dict:

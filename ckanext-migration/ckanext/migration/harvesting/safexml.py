@@ -2,14 +2,34 @@
 from __future__ import annotations
 
 import defusedxml
-import defusedxml.ElementTree
+from defusedxml.ElementTree import DefusedXMLParser
 
 
-def refusal(data: bytes) -> str | None:
-    """Why ``data`` may not be parsed (a DTD, entities, external references), or None."""
+class _RootReached(Exception):
+    pass
+
+
+class _StopAtRoot:
+    """Parser target: nothing kept; the scan ends at the root element (a DTD, hence any
+    entity declaration, can only come before it)."""
+
+    def start(self, tag, attrib):
+        raise _RootReached()
+
+    def close(self):
+        return None
+
+
+def refusal(data: bytes | str) -> str | None:
+    """Why ``data`` may not be parsed (a DTD, entities, external references), or None.
+    Anything that is not XML (Turtle, JSON-LD...) stops the scan at once: None."""
+    parser = DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=True, forbid_entities=True,
+                              forbid_external=True)
     try:
-        defusedxml.ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True,
-                                          forbid_external=True)
+        parser.feed(data)
+        parser.close()
+    except _RootReached:
+        return None
     except defusedxml.DTDForbidden:
         return "it declares a DTD (refused: entity expansion and DTD fetches)"
     except defusedxml.EntitiesForbidden:
@@ -19,3 +39,4 @@ def refusal(data: bytes) -> str | None:
     except Exception:  # not well-formed: the real parser reports it in its own words
         return None
     return None
+
