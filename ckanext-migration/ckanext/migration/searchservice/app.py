@@ -18,6 +18,7 @@ from .updates import parse_json, parse_xml
 
 log = logging.getLogger(__name__)
 
+FORM_LIMIT = 2048 * 1024
 _CORE = "<core>"
 _CORE_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 URLS = Map([
@@ -56,6 +57,8 @@ class SearchApp:
     def __call__(self, environ, start_response):
         request = Request(environ)
         request.max_content_length = None
+        # form bodies (POST /select) up to Solr's default formdataUploadLimitInKB
+        request.max_form_memory_size = FORM_LIMIT
         started = time.perf_counter()
         try:
             endpoint, args = URLS.bind_to_environ(environ).match()
@@ -64,8 +67,12 @@ class SearchApp:
             response = solr_error(str(e), 400, _qtime(started))
         except NotFound:
             response = solr_error("Not Found: %s" % request.path, 404)
-        except HTTPException as e:
-            response = e.get_response(environ)
+        except HTTPException as e:  # 405, 413...: Solr's error body, like every error
+            if (e.code or 500) < 400:
+                response = e.get_response(environ)
+            else:
+                response = solr_error("%s: %s" % (e.name, e.description), e.code or 500,
+                                      _qtime(started))
         except Exception as e:  # the service must answer, and keep running
             log.exception("internal error on %s", request.path)
             response = solr_error("Internal error: %s" % e, 500, _qtime(started))

@@ -63,6 +63,8 @@ def _terms(spec, all_terms: bool = False) -> dict:
         size = 2 * shown
     else:
         size = shown + (MARGIN if spec.sort == "count" else 0)
+    # a huge facet.limit or facet.offset asks for no more than every bucket there can be
+    size = min(size, MAX_BUCKETS)
     # index order is exact across segments; count order is when a segment's share of
     # terms (segment_size) covers all its terms, as for vocabularies
     return {"terms": {"field": spec.path, "size": size,

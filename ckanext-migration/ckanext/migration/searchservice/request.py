@@ -33,6 +33,8 @@ _DISMAX_SPECIAL = re.compile(r'([\\:(){}\[\]^~!&|/])')
 _WILDCARD = re.compile(r"(?<!\\)[*?]")
 _UNESCAPE = re.compile(r"\\(.)", re.S)
 _PLAIN_BOUND = re.compile(r'^[^\s\[\]{}"\\]+$')
+_I64_MIN, _I64_MAX = -2 ** 63, 2 ** 63 - 1
+_U32_MAX, _F32_MAX = 2 ** 32 - 1, 3.4e38
 _FIELD_TYPES = {"int": tantivy.FieldType.Integer, "float": tantivy.FieldType.Float,
                 "date": tantivy.FieldType.Integer}
 _DATE_MATH = re.compile(r"([+-]\d+|/)([A-Z]+)")
@@ -127,12 +129,12 @@ def parse_select(core, params: Params) -> SelectRequest:
     q = (params.get("q") or "").strip()
     def_type = (params.get("defType") or "lucene").lower()
     constant_score = q in MATCH_ALL or not q
-    main = parse_query(core, q, def_type, params) if q else None
+    main = _client_query(core, q, def_type, params) if q else None
     clauses = [(Occur.Must, main if main is not None else
                 (Q.all_query() if constant_score else Q.empty_query()))]
     for fq in params.getlist("fq"):
         if fq and fq.strip():
-            built = parse_query(core, fq, "lucene", params)
+            built = _client_query(core, fq, "lucene", params)
             if built is not None:
                 clauses.append((Occur.Must, Q.const_score_query(built, 0.0)))
     start = params.int("start", 0)
@@ -148,6 +150,18 @@ def parse_select(core, params: Params) -> SelectRequest:
         pivots = tuple(_pivot(core, raw, params) for raw in params.getlist("facet.pivot"))
     return SelectRequest(combine(clauses), sort, start, rows, parse_fl(params.get("fl")),
                          facets, pivots)
+
+
+def _client_query(core, text: str, def_type: str, params: Params):
+    """``parse_query`` for a client's q or fq: a value tantivy refuses while the query is
+    built (a term of the wrong type, a number out of range) came from the request, so it
+    is a 400 naming the query, never a 500."""
+    try:
+        return parse_query(core, text, def_type, params)
+    except BadRequest:
+        raise
+    except (ValueError, OverflowError) as e:
+        raise BadRequest("Cannot build the query '%s': %s" % (text[:200], e))
 
 
 def parse_query(core, text: str, def_type: str, params: Params, local: dict = None):
@@ -348,7 +362,16 @@ class QueryBuilder:
         # Solr applies the multi-term-aware filters (lowercasing, folding) to wildcards
         if fd.kind == "text":
             raw = multiterm_text(fd.type.query_analyzer, raw)
-        return Q.regex_query(self.tschema, path, wildcard_regex(raw))
+        return self._regex(fd, path, wildcard_regex(raw))
+
+    def _regex(self, fd, path, pattern: str):
+        # tantivy refuses a malformed or too large automaton with ValueError: the
+        # client's mistake (a 400), never the service's
+        try:
+            return Q.regex_query(self.tschema, path, pattern)
+        except ValueError as e:
+            raise BadRequest("Invalid regular expression or wildcard on field %s: %s"
+                             % (fd.name, str(e).splitlines()[0] if str(e) else e))
 
     def phrase(self, field: str, quoted: str, slop: int = 0):
         fd, path, dyn = self.field(field)
@@ -360,9 +383,12 @@ class QueryBuilder:
         text = (text or "").strip()
         if not text:
             return None
-        node = parse_lucene_tree(text)
         ctx = {"df": df, "and": (q_op or "OR").upper() == "AND", "qf": qf, "tie": tie}
-        return self._node(node, None, ctx)
+        try:
+            return self._node(parse_lucene_tree(text), None, ctx)
+        except RecursionError:  # thousands of nested groups: refused, not a crash
+            raise BadRequest("org.apache.solr.search.SyntaxError: Cannot parse '%s': "
+                             "the query is nested too deeply" % text[:200])
 
     def _node(self, node, field, ctx):
         if isinstance(node, lt.SearchField):
@@ -383,9 +409,11 @@ class QueryBuilder:
             return self._node(node.a, field, ctx)
         if isinstance(node, lt.Boost):
             inner = self._node(node.expr, field, ctx)
-            return None if inner is None else Q.boost_query(inner, float(node.force or 1))
+            boost = _number(node.force or 1, "boost", 0.0, _F32_MAX)
+            return None if inner is None else Q.boost_query(inner, boost)
         if isinstance(node, lt.Proximity):
-            return self._leaf(node.term, field, ctx, slop=int(node.degree or 0))
+            slop = int(_number(node.degree or 0, "proximity (~)", 0, _U32_MAX))
+            return self._leaf(node.term, field, ctx, slop=slop)
         if isinstance(node, lt.Fuzzy):
             return self._fuzzy(node, field, ctx)
         if isinstance(node, lt.Range):
@@ -406,24 +434,30 @@ class QueryBuilder:
             fd, path, dyn = self.field(field)
             if dyn:
                 raise BadRequest("regex queries are not supported on dynamic field %s" % field)
-            return Q.regex_query(self.tschema, path, node.value[1:-1])
+            return self._regex(fd, path, node.value[1:-1])
         return self.term(field, node.value)
 
     def _fuzzy(self, node, field, ctx):
         field = field or ctx["df"]
         fd, path, _dyn = self.field(field)
+        if fd.kind not in ("text", "string"):
+            raise BadRequest("fuzzy queries (~) need a string or text field, %s is %s"
+                             % (field, fd.kind))
         text = unescape(node.term.value)
         if fd.kind == "text":
             # like Solr, multi-term queries are lowercased and folded but not stemmed
             text = multiterm_text(fd.type.query_analyzer, text)
         degree = node.degree
-        distance = 2 if degree is None else max(0, min(2, int(round(float(degree)))))
+        distance = 2 if degree is None else int(round(_number(degree, "fuzzy (~)", 0, 2)))
         return Q.fuzzy_term_query(self.tschema, path, text, distance)
 
     def _range_node(self, node, field):
         fd, path, dyn = self.field(field)
-        low = parse_bound(fd, node.low.value.strip('"')) if node.low is not None else None
-        high = parse_bound(fd, node.high.value.strip('"')) if node.high is not None else None
+        # a bound is any luqum node: "-1" parses as Prohibit(Word("1")), its text is "-1"
+        low = parse_bound(fd, str(node.low).strip().strip('"')) \
+            if node.low is not None else None
+        high = parse_bound(fd, str(node.high).strip().strip('"')) \
+            if node.high is not None else None
         return self._range(fd, path, dyn, low, high, node.include_low, node.include_high)
 
     def _boolean(self, node, field, ctx):
@@ -515,6 +549,20 @@ def parse_lucene_tree(text: str):
                          % (text, e))
 
 
+def _number(raw, what: str, low, high) -> float:
+    """A number of the query syntax (boost, slop, fuzzy distance), clamped to what the
+    index takes; not a number is the client's error."""
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise BadRequest("org.apache.solr.search.SyntaxError: %s must be a number, got %r"
+                         % (what, raw))
+    if math.isnan(value):
+        raise BadRequest("org.apache.solr.search.SyntaxError: %s must be a number, got %r"
+                         % (what, raw))
+    return max(low, min(high, value))
+
+
 def unescape(text: str) -> str:
     return _UNESCAPE.sub(r"\1", text)
 
@@ -554,7 +602,8 @@ def parse_qf(qf: Optional[str]) -> list:
     out = []
     for item in (qf or "").split():
         name, _, boost = item.partition("^")
-        out.append((name, float(boost) if boost else 1.0))
+        out.append((name, _number(boost, "the boost of %s in 'qf'" % name, 0.0, _F32_MAX)
+                    if boost else 1.0))
     return out
 
 
@@ -624,28 +673,29 @@ def parse_bound(fd, text: str):
         return None
     try:
         if fd.kind == "int":
-            return int(text)
-        if fd.kind == "float":
+            value = int(text)
+        elif fd.kind == "float":
             return float(text)
-        if fd.kind == "date":
-            return to_millis(date_math(text))
-    except ValueError:
+        elif fd.kind == "date":
+            value = to_millis(date_math(text))
+        else:
+            return text
+    except (ValueError, OverflowError):
         raise BadRequest("Invalid Number: %s for field %s" % (text, fd.name))
-    return text
+    # ints, longs and dates are 64-bit in the index, as in Solr
+    if not _I64_MIN <= value <= _I64_MAX:
+        raise BadRequest("Invalid Number: %s for field %s (out of the 64-bit range)"
+                         % (text, fd.name))
+    return value
 
 
 def _parses_as(fd, text: str) -> bool:
+    if fd.kind == "boolean":
+        return text.lower() in ("true", "false")
     try:
-        if fd.kind == "int":
-            int(text)
-        elif fd.kind == "float":
-            float(text)
-        elif fd.kind == "date":
-            date_math(text)
-        elif fd.kind == "boolean":
-            return text.lower() in ("true", "false")
+        parse_bound(fd, text)
         return True
-    except (ValueError, BadRequest):
+    except BadRequest:
         return False
 
 

@@ -42,12 +42,14 @@ def _search(core, searcher, query, sort, start, rows):
         return searcher.search(query, limit, count=True, order_by_field=first,
                                order=tantivy.Order.Desc if desc else tantivy.Order.Asc)
 
-    result = run(max(wanted, 1))
+    # tantivy allocates the collector for `limit` hits up front: never ask for more than
+    # the index holds (a huge start or rows would abort the process), as Solr caps it
+    limit = max(min(wanted, searcher.num_docs), 1)
+    result = run(limit)
     num_found = result.count
     hits = result.hits
     if len(sort) > 1 and hits:
         # equal first keys at the page boundary are ordered by the next keys
-        limit = max(wanted, 1)
         while len(hits) == limit < num_found and \
                 hits[-1][0] == hits[min(wanted, len(hits)) - 1][0]:
             limit *= 2
