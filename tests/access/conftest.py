@@ -52,3 +52,52 @@ def grant(p, user, **dates):
     return helpers.call_action("migration_access_request_decide",
                                context={"user": p.admin["name"]}, id=req["id"],
                                decision="approve", **dates)
+
+
+def upload(text="year,victims\n2023,412\n"):
+    import io
+    from ckan.tests.pytest_ckan.fixtures import FakeFileStorage
+    return FakeFileStorage(io.BytesIO(text.encode("utf-8")), "crimes.csv")
+
+
+@pytest.fixture
+def world(with_plugins, datastore_db, restricted):
+    """``restricted`` plus an uploaded file (p.upload), a DataStore table on the link and
+    an API token per persona (p.tokens): anonymous, stranger, other_org, member, sysadmin,
+    grantee (within the period), expired, denied and revoked requesters."""
+    from ckan import model
+    from ckan.tests import factories, helpers
+    from ckanext.migration.access.tables import AccessRequest
+    p = restricted
+    admin = {"user": p.admin["name"]}
+    p.upload = helpers.call_action("resource_create", context=dict(admin), **{
+        "upload": upload(), "package_id": p.dataset["id"], "name": "Upload", "format": "CSV"})
+    helpers.call_action("datastore_create", context=dict(admin), resource_id=p.link["id"],
+                        force=True, fields=[{"id": "year", "type": "int"},
+                                            {"id": "victims", "type": "int"}],
+                        records=[{"year": 2023, "victims": 412}])
+    people = {"stranger": p.stranger, "other_org": p.other_member, "member": p.member,
+              "sysadmin": p.sysadmin}
+    for name in ("grantee", "expired", "denied", "revoked"):
+        people[name] = factories.User(name="access-" + name)
+    grant(p, people["grantee"])
+    old = grant(p, people["expired"])
+    row = model.Session.get(AccessRequest, old["id"])
+    row.granted_from, row.granted_until = (dt.date.today() - dt.timedelta(days=40),
+                                           dt.date.today() - dt.timedelta(days=1))
+    model.Session.commit()
+    req = helpers.call_action("migration_access_request_create",
+                              context={"user": people["denied"]["name"]},
+                              package_id=p.dataset["id"], purpose="Curiosity",
+                              wanted_until=iso(10))
+    helpers.call_action("migration_access_request_decide", context=dict(admin), id=req["id"],
+                        decision="deny", message="Not a research purpose")
+    revoked = grant(p, people["revoked"])
+    helpers.call_action("migration_access_request_revoke", context=dict(admin),
+                        id=revoked["id"], message="Project ended")
+    p.people = people
+    p.tokens = {"anonymous": None}
+    for name, user in people.items():
+        p.tokens[name] = factories.APIToken(user=user["name"])["token"]
+    model.Session.commit()
+    return p

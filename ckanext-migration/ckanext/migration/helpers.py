@@ -288,7 +288,8 @@ def migration_raw_data_downloads(pkg: dict) -> list:
     bytes from the upload or from the last link check (None when unknown)."""
     out = []
     for resource in pkg.get("resources") or []:
-        if not _is_raw(resource):
+        # a restricted dataset's files are for those with access (access/)
+        if not _is_raw(resource) or resource.get("restricted"):
             continue
         size = None
         for key in ("size", "link_size"):
@@ -315,9 +316,10 @@ def migration_definition_terms(pkg: dict) -> list:
 
 def get_helpers() -> dict:
     from ckanext.migration.corrections.helpers import template_helpers as corrections_helpers
+    from ckanext.migration.access.helpers import template_helpers as access_helpers
     from ckanext.migration import compare, multilingual
     from ckanext.migration.harvesting import source_form
-    return dict(multilingual.template_helpers(), **corrections_helpers(),
+    return dict(multilingual.template_helpers(), **corrections_helpers(), **access_helpers(),
                 **compare.template_helpers(), **source_form.template_helpers(),
                 **{f.__name__: f for f in (
         migration_coverage_rows, migration_export_max_rows, migration_overview, migration_world_map, migration_theme,

@@ -29,6 +29,21 @@ def resource_show(next_auth, context, data_dict):
     return result
 
 
+@tk.chained_auth_function
+@tk.auth_allow_anonymous_access
+def resource_view_list(next_auth, context, data_dict):
+    """Which views a resource has is metadata: the resource page of a restricted dataset
+    lists none of them (templates), but loads; each view's content stays withheld
+    (resource_view_show goes through resource_show)."""
+    result = next_auth(context, data_dict)
+    if result.get("success"):
+        return result
+    resource = context.get("resource") or model.Resource.get((data_dict or {}).get("id") or "")
+    if resource is not None and access.is_restricted(model.Package.get(resource.package_id)):
+        return authz.is_authorized("package_show", dict(context), {"id": resource.package_id})
+    return result
+
+
 def is_org_admin(user, pkg) -> bool:
     """Admin of the dataset's organisation, or sysadmin."""
     account = access._user(user)
@@ -81,7 +96,7 @@ def migration_access_audit_list(context, data_dict):
 
 
 def get_auth_functions() -> dict:
-    return {"resource_show": resource_show,
+    return {"resource_show": resource_show, "resource_view_list": resource_view_list,
             "migration_access_request_create": migration_access_request_create,
             "migration_access_request_show": migration_access_request_show,
             "migration_access_request_list": migration_access_request_list,
