@@ -68,7 +68,36 @@ def kill_group(proc, sig=signal.SIGKILL):
         proc.wait(30)
 
 
-class SearchService:
+class SearchIndex:
+    """Reads a core of a running search service over HTTP."""
+
+    def __init__(self, url: str):
+        self._url = url.rstrip("/")
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def get(self, path, timeout=30, **params) -> dict:
+        # urllib, not requests: a test's `responses` mock must not catch these
+        url = "%s/%s?%s" % (self.url, path, urllib.parse.urlencode(params))
+        with urllib.request.urlopen(url, timeout=timeout) as answer:
+            return json.load(answer)
+
+    def select(self, **params) -> dict:
+        params.setdefault("wt", "json")
+        return self.get("select", **params)
+
+    def ids(self, field="id", fq=None) -> dict:
+        """{id: metadata_modified} of every document (or those matching ``fq``)."""
+        params = {"q": "*:*", "fl": "%s,metadata_modified" % field, "rows": 100000}
+        if fq:
+            params["fq"] = fq
+        docs = self.select(**params)["response"]["docs"]
+        return {d[field]: d.get("metadata_modified") for d in docs}
+
+
+class SearchService(SearchIndex):
     """A ``migration-search`` process on a free port; ``kill()`` is ``kill -9``."""
 
     def __init__(self, owner, data_dir: str, core: str = "ckan", autocommit_ms: int = 0):
@@ -95,24 +124,6 @@ class SearchService:
 
     def kill(self):
         kill_group(self.proc)
-
-    def get(self, path, timeout=30, **params) -> dict:
-        # urllib, not requests: a test's `responses` mock must not catch these
-        url = "%s/%s?%s" % (self.url, path, urllib.parse.urlencode(params))
-        with urllib.request.urlopen(url, timeout=timeout) as answer:
-            return json.load(answer)
-
-    def select(self, **params) -> dict:
-        params.setdefault("wt", "json")
-        return self.get("select", **params)
-
-    def ids(self, field="id", fq=None) -> dict:
-        """{id: metadata_modified} of every document (or those matching ``fq``)."""
-        params = {"q": "*:*", "fl": "%s,metadata_modified" % field, "rows": 100000}
-        if fq:
-            params["fq"] = fq
-        docs = self.select(**params)["response"]["docs"]
-        return {d[field]: d.get("metadata_modified") for d in docs}
 
 
 class Redis:
