@@ -64,6 +64,10 @@ setup(
     extras_require={
         "test": ["ckan[dev]==2.12.0", "responses>=0.25", "pyshacl>=0.26", "beautifulsoup4>=4.12",
                  "pypdf>=5",
+                 # property-based fuzzing of search (tests/searchservice/test_fuzz.py)
+                 "hypothesis>=6.100",
+                 # the load benchmark (benchmarks/locustfile.py, scripts/bench-locust.sh)
+                 "locust>=2.30",
                  # browser tests: drives Debian's /usr/bin/chromium (scripts/setup.sh)
                  "playwright>=1.45"],
     },

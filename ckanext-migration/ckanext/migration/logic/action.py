@@ -280,6 +280,42 @@ def migration_harvest_source_test(context, data_dict):
     return source_form.test_source(data_dict)
 
 
+# CKAN 2.12's package_search answers 500 to some values of the wrong shape: its
+# natural_number_validator turns "" into None, then compares it with 0 (TypeError), and a
+# JSON list or object where a number or text is expected fails deeper. Checked here first.
+_NUMBER_PARAMS = ("start", "rows", "facet.mincount", "facet.limit")
+_BOOL_PARAMS = ("include_private", "include_drafts", "include_deleted")
+_TEXT_PARAMS = ("q", "fq", "sort", "qf", "defType", "facet", "df", "q.op", "mm", "tie")
+
+
+@tk.side_effect_free
+@tk.chained_action
+def package_search(original_action, context, data_dict):
+    """CKAN's package_search; an empty number is a number not given (as CKAN does for
+    ``rows``), a number or text of another JSON type a validation error naming the field."""
+    cleaned, errors = {}, {}
+    for key, value in data_dict.items():
+        if key in _NUMBER_PARAMS:
+            if value is None or isinstance(value, str) and not value.strip():
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, str)):
+                errors[key] = [tk._("Must be a whole number, got %s") % type(value).__name__]
+        elif key in _TEXT_PARAMS and value is not None and not isinstance(value, str):
+            errors[key] = [tk._("Must be text, got %s") % type(value).__name__]
+        elif key in _BOOL_PARAMS:
+            try:
+                tk.asbool(value)
+            except ValueError:
+                errors[key] = [tk._("Must be true or false, got %r") % value]
+        elif key == "fl" and not (isinstance(value, str) or isinstance(value, list) and all(
+                isinstance(v, str) for v in value)):
+            errors[key] = [tk._("Must be a field name or a list of field names")]
+        cleaned[key] = value
+    if errors:
+        raise tk.ValidationError(errors)
+    return original_action(context, cleaned)
+
+
 def get_actions() -> dict:
     from ckanext.migration.corrections.logic import get_actions as corrections_actions
     from ckanext.migration.access.logic import get_actions as access_actions
@@ -287,4 +323,5 @@ def get_actions() -> dict:
                                     migration_objective_show, migration_coverage,
                                     migration_harvest_dashboard,
                                     migration_broken_links, migration_compare,
-                                    migration_handbook, migration_harvest_source_test)}
+                                    migration_handbook, migration_harvest_source_test,
+                                    package_search)}
