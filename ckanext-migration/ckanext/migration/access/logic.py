@@ -29,6 +29,14 @@ def _user(context):
     return model.User.get(name) if name else None
 
 
+def _account(context) -> model.User:
+    """The caller (every action here is about someone: none works without a user)."""
+    account = _user(context)
+    if account is None:
+        raise tk.NotAuthorized(tk._("Log in to see or make access requests"))
+    return account
+
+
 def _visible_package(context: dict, package_id) -> model.Package:
     pkg = model.Package.get(str(package_id or ""))
     if pkg is None or pkg.state != "active":
@@ -129,7 +137,7 @@ def migration_access_request_create(context, data_dict):
     (default today) and ``wanted_until`` (YYYY-MM-DD). One pending request per user and
     dataset; the organisation's admins are mailed."""
     tk.check_access("migration_access_request_create", context, data_dict)
-    account = _user(context)
+    account = _account(context)
     pkg = _visible_package(context, data_dict.get("package_id"))
     if not access.is_restricted(pkg):
         raise tk.ValidationError({"package_id": [tk._(
@@ -180,7 +188,7 @@ def migration_access_request_show(context, data_dict):
     """One request: for its requester and the admins who decide on it."""
     tk.check_access("migration_access_request_show", context, data_dict)
     req, pkg = _get(context, data_dict.get("id"))
-    account = _user(context)
+    account = _account(context)
     from ckanext.migration.access.auth import is_org_admin
     if account is None or (req.user_id != account.id and not is_org_admin(account, pkg)):
         raise tk.ObjectNotFound(tk._("Access request not found"))
@@ -193,7 +201,7 @@ def migration_access_request_list(context, data_dict):
     administer (all for sysadmins); pending first, newest first. Filters: ``status``,
     ``package_id`` (id or name), ``mine`` (only the caller's own)."""
     tk.check_access("migration_access_request_list", context, data_dict)
-    account = _user(context)
+    account = _account(context)
     query = model.Session.query(AccessRequest, model.Package).join(
         model.Package, model.Package.id == AccessRequest.package_id)
     mine = AccessRequest.user_id == account.id
@@ -223,7 +231,7 @@ def migration_access_request_decide(context, data_dict):
     the requester is mailed."""
     tk.check_access("migration_access_request_decide", context, data_dict)
     req, pkg = _get(context, data_dict.get("id"))
-    account = _user(context)
+    account = _account(context)
     errors: dict = {}
     decision = data_dict.get("decision")
     if decision not in ("approve", "deny"):
@@ -257,7 +265,7 @@ def migration_access_request_revoke(context, data_dict):
     """End an approved grant now (``message`` optional); the requester is mailed."""
     tk.check_access("migration_access_request_revoke", context, data_dict)
     req, pkg = _get(context, data_dict.get("id"))
-    account = _user(context)
+    account = _account(context)
     errors: dict = {}
     if req.status != "approved":
         errors["id"] = [tk._("Only an approved request can be revoked (this one is "
@@ -285,7 +293,7 @@ def migration_access_audit_list(context, data_dict):
     sysadmins), newest first. Filters: ``package_id`` (id or name), ``user`` (name or id),
     ``event``, ``date_from``, ``date_to`` (YYYY-MM-DD); ``limit`` (default 1000)."""
     tk.check_access("migration_access_audit_list", context, data_dict)
-    account = _user(context)
+    account = _account(context)
     errors: dict = {}
     event = data_dict.get("event")
     if event and event not in EVENTS:
