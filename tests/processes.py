@@ -8,13 +8,14 @@ start one each; ``close()`` kills everything still running. Use it through the
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import json
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -176,16 +177,18 @@ class Postgres:
         self.owner = owner
         self.bindir = pg_bindir()
         self.port = free_port()
-        self.data = os.path.join(owner.tmp, "pg-%d" % self.port)
-        self.sockets = os.path.join(owner.tmp, "pg-socket-%d" % self.port)
-        self.log = os.path.join(owner.tmp, "pg-%d.log" % self.port)
+        # a directory of its own: pytest's tmp_path (mode 700, root's) is closed to the
+        # postgres user
+        self.root = tempfile.mkdtemp(prefix="faults-pg-%d-" % self.port)
+        owner.on_close(lambda: shutil.rmtree(self.root, ignore_errors=True))
+        self.data = os.path.join(self.root, "data")
+        self.sockets = os.path.join(self.root, "sockets")
+        self.log = os.path.join(self.root, "postgres.log")
         for d in (self.data, self.sockets):
             os.makedirs(d)
         open(self.log, "w").close()
         if os.getuid() == 0:
-            # the postgres user must reach the directories below the test's tmp dir
-            os.chmod(owner.tmp, 0o755)
-            for path in (self.data, self.sockets, self.log):
+            for path in (self.root, self.data, self.sockets, self.log):
                 shutil.chown(path, "postgres", "postgres")
             os.chmod(self.data, 0o700)
         self._as_owner([os.path.join(self.bindir, "initdb"), "-D", self.data, "-U", "postgres",

@@ -14,6 +14,7 @@ import functools
 import itertools
 import json
 import logging
+import time
 import uuid
 
 import ckan.plugins.toolkit as tk
@@ -216,6 +217,7 @@ class MigrationHarvester(HarvesterBase):
                                     % (harvest_object.guid, _describe(e, self.NAME)),
                                     harvest_object, "Import")
             return False
+        guid = harvest_object.guid  # read now: after a rollback it is read from the database
         existing = self._existing(previous, package["name"], context)
         if previous is not None and existing is not None \
                 and previous.content == harvest_object.content \
@@ -242,8 +244,13 @@ class MigrationHarvester(HarvesterBase):
             # Said on the object instead of crashing the fetch consumer, which would leave
             # the job running for ever.
             model.Session.rollback()
-            self._save_object_error(_index_error(harvest_object.guid, e), harvest_object,
-                                    "Import")
+            self._save_object_error(_index_error(guid, e), harvest_object, "Import")
+            return False
+        except sa.exc.OperationalError as e:
+            # the database went away (restarted, network) before the commit: nothing of
+            # the dataset was saved
+            model.Session.rollback()
+            self._save_error_when_back(_database_error(guid, e), harvest_object, e)
             return False
         self._make_current(harvest_object, previous, result["id"])
         twins.link(result, context)
@@ -269,6 +276,21 @@ class MigrationHarvester(HarvesterBase):
             # e.g. the search service down: no harvest object may point at no dataset
             model.Session.rollback()
             raise
+
+    def _save_error_when_back(self, message, harvest_object, error, wait=30.0):
+        """Save the object's error once the database answers again (a restart takes a
+        few seconds); if it does not within ``wait`` seconds, the original error is raised
+        (the consumer stops; the harvest doctor closes the job)."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self._save_object_error(message, harvest_object, "Import")
+                return
+            except sa.exc.OperationalError:
+                model.Session.rollback()
+                if time.monotonic() > deadline:
+                    raise error
+                time.sleep(1)
 
     # -- helpers ------------------------------------------------------------------------
     @staticmethod
@@ -350,6 +372,14 @@ def _index_error(guid, error) -> str:
             "the search service at %s refused the dataset" % url)
     return ("%s: %s, so the dataset was not saved; it will be harvested again on the next "
             "run (%s)" % (guid, what, text))
+
+
+def _database_error(guid, error) -> str:
+    what = ("the connection to the database was lost" if error.connection_invalidated
+            else "the database refused the change")
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    return ("%s: %s, so the dataset was not saved; it will be harvested again on the next "
+            "run (%s)" % (guid, what, reason))
 
 
 def _errors(error_dict) -> str:

@@ -1,0 +1,130 @@
+"""PostgreSQL restarted (``pg_ctl restart -m fast``: every connection cut) in the middle of
+a harvest. The cluster is the test's own (initdb in a temporary directory, a free port),
+never the machine's; CKAN's schema is made in it by ``ckan db init``."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.pool import NullPool
+
+from ..conftest import REPO_ROOT, fixture_bytes
+from .conftest import (CKAN, PREFIX, TOTAL, UNFINISHED, assert_whole_and_unique, ckan,
+                       completed_guids, index_equals_database, object_errors, states,
+                       wait_until)
+
+pytestmark = pytest.mark.usefixtures("harvest_queues")
+
+SITE = """
+import json
+from ckan.plugins import toolkit as tk
+from ckanext.harvest import queue
+site = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
+def act(action, **data):
+    return tk.get_action(action)({"user": site, "ignore_auth": True}, data)
+"""
+SETUP = SITE + """
+org = act("organization_create", name="eurostat-org")
+source = act("harvest_source_create", name="eurostat-asylum", title="Eurostat asylum",
+             url=URL, source_type="migration_eurostat", owner_org=org["id"],
+             config=json.dumps({"code_prefixes": [PREFIX]}))
+print(json.dumps(source["id"]))
+"""
+GATHER = SITE + """
+job = act("harvest_job_create", source_id=SOURCE, run=True)
+consumer = queue.get_gather_consumer()
+queue.gather_callback(consumer, *consumer.basic_get("ckan.harvest.gather"))
+print(json.dumps(job["id"]))
+"""
+FINISH = SITE + """
+from ckanext.harvest.model import HarvestJob
+act("harvest_jobs_run")
+print(json.dumps(HarvestJob.get(JOB).status))
+"""
+
+
+def in_ckan(ini, code, **values):
+    """Run ``code`` in a CKAN process of its own configured by ``ini``; what it printed
+    last, as JSON."""
+    head = "".join("%s = %r\n" % item for item in values.items())
+    result = subprocess.run([sys.executable, "-m", "tests.faults.in_ckan", ini],
+                            input=head + code, capture_output=True, text=True,
+                            cwd=REPO_ROOT, timeout=120, start_new_session=True)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def own_site(processes, derive_ini, data_server, tmp_path):
+    """A CKAN site on a PostgreSQL cluster and a search service of the test's own, with
+    the Eurostat source (its table of contents served locally)."""
+    pg = processes.postgres()
+    pg.psql("CREATE ROLE ckan_default LOGIN PASSWORD 'pass'")
+    pg.psql("CREATE DATABASE ckan_faults OWNER ckan_default ENCODING 'UTF8' "
+            "TEMPLATE template0")
+    search = processes.search_service(tmp_path / "search", core="ckan_faults",
+                                      autocommit_ms=1000)
+    db_url = pg.url("ckan_faults")
+    ini = derive_ini(**{
+        "sqlalchemy.url": db_url, "ckanext.xloader.jobs_db.uri": db_url,
+        "solr_url": search.url, "ckanext.migration.search_service_url": search.url,
+        "ckanext.migration.harvest.allow_private_addresses": "true"})
+    ckan(ini, "db", "init")
+    toc = data_server.serve("/toc.txt", fixture_bytes("eurostat", "table_of_contents_en.txt"),
+                            headers={"Content-Type": "text/plain"})
+    source_id = in_ckan(ini, SETUP, URL=toc, PREFIX=PREFIX)
+    engine = sa.create_engine(db_url, poolclass=NullPool)
+    session = orm.scoped_session(orm.sessionmaker(bind=engine))
+    yield {"pg": pg, "search": search, "ini": ini, "source_id": source_id,
+           "session": session, "engine": engine}
+    session.remove()
+    engine.dispose()
+
+
+def test_postgres_restarted_mid_harvest(own_site, processes):
+    ini, session, pg = own_site["ini"], own_site["session"], own_site["pg"]
+    job_id = in_ckan(ini, GATHER, SOURCE=own_site["source_id"])
+    consumer = processes.spawn("fetch-consumer", [CKAN, "-c", ini, "harvester",
+                                                  "fetch-consumer"])
+    wait_until(lambda: states(job_id, session).get("COMPLETE", 0) >= 8, 60,
+               "8 datasets imported", consumer)
+    # the restart must cut an import in the middle of its transaction: hold the next
+    # dataset's INSERT on a lock until then
+    session.remove()
+    locker = own_site["engine"].connect()
+    locker.execute(sa.text("LOCK TABLE package IN SHARE MODE"))
+    wait_until(lambda: session.execute(sa.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).scalar(),
+        30, "an import waiting on the lock", consumer)
+    in_hand = states(job_id, session)["COMPLETE"]
+    session.remove()
+    pg.restart()
+    locker.invalidate()
+    # the consumer goes on (a new connection per object, checked before use); the
+    # object whose import the restart cut is an error, saved once the database is back
+    wait_until(lambda: not any(states(job_id, session).get(s) for s in UNFINISHED), 60,
+               "every object processed after the restart", consumer)
+    assert states(job_id, session) == {"COMPLETE": TOTAL - 1, "ERROR": 1}
+    [(guid, [message])] = object_errors(job_id, session).items()
+    assert message.startswith("%s: the connection to the database was lost, so the dataset "
+                              "was not saved; it will be harvested again on the next run ("
+                              % guid), message
+    assert "server closed the connection" in message or "terminating connection" in message
+    assert in_hand >= 8
+    assert set(assert_whole_and_unique(session)) == completed_guids(job_id, session)
+    assert in_ckan(ini, FINISH, JOB=job_id) == "Finished"
+
+    job2 = in_ckan(ini, GATHER, SOURCE=own_site["source_id"])
+    wait_until(lambda: not any(states(job2, session).get(s) for s in UNFINISHED), 60,
+               "the next run", consumer)
+    assert states(job2, session) == {"COMPLETE": TOTAL}
+    assert object_errors(job2, session) == {}
+    assert in_ckan(ini, FINISH, JOB=job2) == "Finished"
+    assert len(assert_whole_and_unique(session)) == TOTAL
+
+    ckan(ini, "search-index", "rebuild", "--quiet")
+    indexed, in_db = index_equals_database(own_site["search"], session)
+    assert indexed == in_db and len(in_db) == TOTAL + 1
