@@ -81,7 +81,7 @@ def test_demo_load_twice_uploads_nothing_again(cli):
     before = {n: [(r["id"], r["url"]) for r in
                   helpers.call_action("package_show", id=n)["resources"]] for n in DEMO_RAW}
     output = _demo_load(cli)
-    assert "0 created, 0 updated, 7 unchanged" in output, output
+    assert "0 created, 0 updated, 8 unchanged" in output, output
     after = {n: [(r["id"], r["url"]) for r in
                  helpers.call_action("package_show", id=n)["resources"]] for n in DEMO_RAW}
     assert after == before
