@@ -34,6 +34,9 @@ setup(
         "ckanext-harvest==1.6.3",
         "ckanext-dcat==2.4.4",
         "requests>=2.32",
+        # 2.6: a compressed answer is decoded a read at a time, so a gzip bomb is cut at
+        # the harvesters' size limit (harvesting/http.py) without being decoded whole
+        "urllib3>=2.6",
         "pika>=1.3",  # ckanext-harvest imports it even with the Redis backend
         # embedded search service
         "tantivy==0.27.0",

@@ -6,9 +6,13 @@ to the address that was checked), and ckanext-dcat's ``dcat_rdf`` harvester goin
 the same guard as ours. The servers listen on 127.0.0.1, so the tests that must reach them
 allow private addresses; the ones that show a refusal keep the guard on.
 """
+import functools
+import gzip
 import socket
 import threading
 import time
+import tracemalloc
+import zlib
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -24,6 +28,15 @@ from .conftest import Harvest, fixture_bytes
 
 ALLOW_PRIVATE = pytest.mark.ckan_config(
     "ckanext.migration.harvest.allow_private_addresses", True)
+
+
+@functools.lru_cache
+def _compressed(megabytes: int, encoding: str) -> bytes:
+    """megabytes of zeros, compressed (made once: the tests measure the client's memory)"""
+    data = b"\0" * (megabytes << 20)
+    if encoding == "gzip":
+        return gzip.compress(data, 9)
+    return zlib.compress(data, 9)  # HTTP "deflate" is the zlib format
 
 
 class Hostile:
@@ -75,8 +88,26 @@ class Hostile:
                                 return
                     except (BrokenPipeError, ConnectionResetError):
                         pass
+                elif path == "/trickle-headers":  # the headers a byte every 0.2 s, forever
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                        self.wfile.flush()
+                        while not server.stop_event.wait(0.2):
+                            self.wfile.write(b"a")
+                            self.wfile.flush()
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+                elif path.startswith("/bomb/"):  # /bomb/<gzip|deflate>/<decoded MB>
+                    _, _, encoding, megabytes = path.split("/")
+                    self.answer(200, _compressed(int(megabytes), encoding),
+                                {"Content-Encoding": encoding})
+                elif path == "/silent":  # accepts the request, never answers
+                    server.stop_event.wait(120)
                 else:
                     self.answer(200, b"hello from the source")
+
+            def do_HEAD(self):  # noqa: N802 - ckanext-dcat asks HEAD first
+                self.do_GET()
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
@@ -144,6 +175,63 @@ def test_a_body_sent_a_byte_a_second_is_cut_off_at_the_deadline(hostile):
     assert 1.5 < time.monotonic() - started < 4
 
 
+@ALLOW_PRIVATE
+@pytest.mark.ckan_config("ckanext.migration.harvest.timeout", 5)
+@pytest.mark.ckan_config("ckanext.migration.harvest.deadline", 2)
+def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_deadline(hostile):
+    # a byte every 0.2 s never lets the 5 s read timeout pass: only the deadline stops it
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"/trickle-headers did not answer within the 2s "
+                                         r"deadline \(ckanext.migration.harvest.deadline\)"):
+        fetch(hostile.url("/trickle-headers"))
+    assert 1.5 < time.monotonic() - started < 4
+
+
+@ALLOW_PRIVATE
+@pytest.mark.ckan_config("ckanext.migration.harvest.timeout", 30)
+@pytest.mark.ckan_config("ckanext.migration.harvest.deadline", 2)
+def test_a_source_that_never_answers_is_cut_off_at_the_deadline(hostile):
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"/silent did not answer within the 2s deadline"):
+        fetch(hostile.url("/silent"))
+    assert 1.5 < time.monotonic() - started < 4
+
+
+@ALLOW_PRIVATE
+@pytest.mark.ckan_config("ckanext.migration.harvest.timeout", 2)
+@pytest.mark.ckan_config("ckanext.migration.harvest.deadline", 30)
+def test_a_source_that_never_answers_is_cut_off_at_the_timeout(hostile):
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 2(\.0)?s fetching .*/silent"):
+        fetch(hostile.url("/silent"))
+    assert 1.5 < time.monotonic() - started < 4
+
+
+# -- a compressed answer is limited on its decoded size --------------------------------------
+
+@ALLOW_PRIVATE
+@pytest.mark.ckan_config("ckanext.migration.harvest.max_bytes", 1 << 20)
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+def test_a_compression_bomb_is_cut_at_the_limit_without_decoding_it_all(hostile, encoding):
+    # 50 MB of zeros, about 50 KB on the wire: under the limit as sent, far over decoded
+    assert len(_compressed(50, encoding)) < 100 << 10
+    tracemalloc.start()
+    try:
+        with pytest.raises(FetchError, match=r"/bomb/%s/50 is over the 1048576 byte limit"
+                                             % encoding):
+            fetch(hostile.url("/bomb/%s/50" % encoding))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 << 20, "%d bytes held while reading a 50 MB bomb" % peak
+
+
+@ALLOW_PRIVATE
+@pytest.mark.ckan_config("ckanext.migration.harvest.max_bytes", 1 << 20)
+def test_a_compressed_answer_within_the_limit_is_decoded(hostile):
+    assert fetch(hostile.url("/bomb/gzip/1")) == b"\0" * (1 << 20)
+
+
 # -- DNS rebinding: the connection goes to the address that was checked -----------------------
 
 @ALLOW_PRIVATE
@@ -207,6 +295,25 @@ def test_dcat_rdf_refuses_a_loopback_source_like_migration_ckan(data_server):
     job, _ = h.run()
     assert any("refusing to fetch" in e and "127.0.0.1 is a private" in e
                for e in h.errors(job)), h.errors(job)
+
+
+@pytest_dcat
+@ALLOW_PRIVATE
+@pytest.mark.ckan_config("ckanext.migration.harvest.timeout", 30)
+@pytest.mark.ckan_config("ckanext.migration.harvest.deadline", 2)
+@pytest.mark.parametrize("path", ["/silent", "/trickle-headers", "/drip"])
+def test_dcat_rdf_gives_up_on_a_source_that_never_finishes_answering(hostile, path):
+    # ckanext-dcat sets no timeout of its own: the guard's deadline covers its requests
+    started = time.monotonic()
+    h = Harvest(p.get_plugin("dcat_rdf_harvester"), hostile.url(path))
+    job, _ = h.run()
+    assert time.monotonic() - started < 10
+    errors = h.errors(job)
+    assert len(errors) == 1 and errors[0].startswith(
+        "Could not get content from %s" % hostile.url(path)), errors
+    assert "timed out" in errors[0], errors
+    assert h.report(job) == {}
+    assert helpers.call_action("package_search", q="*:*")["count"] == 0
 
 
 @pytest_dcat

@@ -4,10 +4,14 @@ Every request goes through ``GuardedAdapter`` (also mounted on ckanext-dcat's se
 the plugin's ``update_session``): each address, redirects included, is checked and the
 connection goes to the address that was checked (no second DNS look-up a rebinding DNS
 server could answer differently); 429/503 answers are retried with backoff, honouring
-Retry-After; a body must arrive whole within a total deadline.
+Retry-After; an answer, headers and body, must arrive whole within a total deadline
+(each read from the socket waits at most until then: a source trickling its headers a
+byte at a time, or never answering, is cut off too, ckanext-dcat's requests included).
 """
 from __future__ import annotations
 
+import contextvars
+import http.client
 import io
 import ipaddress
 import socket
@@ -17,6 +21,7 @@ from urllib.parse import urljoin, urlparse
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
 from requests.utils import select_proxy
 from urllib3.util.retry import Retry
 
@@ -62,8 +67,69 @@ def retry_policy() -> Retry:
                   raise_on_redirect=False)
 
 
+# when the answer being read must be whole (time.monotonic()); set by GuardedAdapter.send
+_DEADLINE: contextvars.ContextVar = contextvars.ContextVar("harvest_deadline", default=None)
+
+
+class _DeadlineReads(io.RawIOBase):
+    """A response's socket reads, each waiting at most until the deadline (a read
+    timeout alone restarts with every byte a trickling source sends)."""
+
+    def __init__(self, raw, sock, deadline: float):
+        super().__init__()
+        self._raw, self._sock, self._deadline = raw, sock, deadline
+        self._timeout = sock.gettimeout()  # the read timeout urllib3 set
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout("the deadline passed")
+        self._sock.settimeout(remaining if self._timeout is None
+                              else min(self._timeout, remaining))
+        return self._raw.readinto(buffer)
+
+    def close(self):
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """http.client's response, reading status line, headers and body by the deadline."""
+
+    def __init__(self, sock, *args, **kwargs):
+        super().__init__(sock, *args, **kwargs)
+        deadline = _DEADLINE.get()
+        if deadline is not None and isinstance(getattr(self.fp, "raw", None),
+                                               socket.SocketIO):
+            # detach: the socket stays open while the response reads it (its io ref)
+            self.fp = io.BufferedReader(_DeadlineReads(self.fp.detach(), sock, deadline))
+
+
+class _HTTPConnection(HTTPConnection):
+    response_class = _DeadlineResponse
+
+
+class _HTTPSConnection(HTTPSConnection):
+    response_class = _DeadlineResponse
+
+
 class GuardedAdapter(HTTPAdapter):
-    """Checks every URL it is sent (each redirect too) and connects to the checked IP."""
+    """Checks every URL it is sent (each redirect too), connects to the checked IP, and
+    gives each answer a timeout (requests has none by default) and a total deadline."""
+
+    def send(self, request, stream=False, timeout=None, *args, **kwargs):
+        settings = _settings()
+        deadline = _DEADLINE.get() or time.monotonic() + settings["deadline"]
+        token = _DEADLINE.set(deadline)
+        try:
+            return super().send(request, stream, settings["timeout"] if timeout is None
+                                else timeout, *args, **kwargs)
+        finally:
+            _DEADLINE.reset(token)
 
     def __init__(self, allow_private: bool | None = None):
         self.allow_private = allow_private
@@ -79,7 +145,8 @@ class GuardedAdapter(HTTPAdapter):
         if select_proxy(request.url, proxies):
             # the proxy resolves the name: what we can check is the address asked for
             check_url(request.url, allow_private)
-            return super().get_connection_with_tls_context(request, verify, proxies, cert)
+            return _with_deadline(super().get_connection_with_tls_context(
+                request, verify, proxies, cert))
         address = checked_address(request.url, allow_private)
         host_params, pool_kwargs = self.build_connection_pool_key_attributes(
             request, verify, cert)
@@ -87,14 +154,20 @@ class GuardedAdapter(HTTPAdapter):
             # TLS still names (SNI) and verifies the host, not the address
             pool_kwargs["server_hostname"] = host_params["host"]
             pool_kwargs["assert_hostname"] = host_params["host"]
-        return self.poolmanager.connection_from_host(
+        return _with_deadline(self.poolmanager.connection_from_host(
             host=address, port=host_params["port"], scheme=host_params["scheme"],
-            pool_kwargs=pool_kwargs)
+            pool_kwargs=pool_kwargs))
 
     def add_headers(self, request, **kwargs):
         # the connection is to an address: the Host header names the host asked for
         if "Host" not in request.headers:
             request.headers["Host"] = urlparse(request.url).netloc.rsplit("@", 1)[-1]
+
+
+def _with_deadline(pool):
+    """A connection pool whose connections read answers by the deadline."""
+    pool.ConnectionCls = _HTTPSConnection if pool.scheme == "https" else _HTTPConnection
+    return pool
 
 
 def mount_guard(session: requests.Session, allow_private: bool | None = None):
@@ -174,7 +247,7 @@ def _resolve_and_check(url: str, allow_private: bool) -> list:
     return addresses
 
 
-def _get(session, url: str, params, headers: dict, settings: dict):
+def _get(session, url: str, params, headers: dict, settings: dict, deadline: float):
     """An open response for url after redirects, each hop checked like the first."""
     for _ in range(MAX_REDIRECTS + 1):
         # the scheme here; the session's GuardedAdapter checks each address (and
@@ -188,9 +261,13 @@ def _get(session, url: str, params, headers: dict, settings: dict):
             raise
         except requests.exceptions.RetryError as e:
             raise FetchError("%s is still busy after %d tries: %s" % (url, RETRIES + 1, e))
-        except requests.Timeout:
-            raise FetchError("timed out after %ss fetching %s" % (settings["timeout"], url))
         except requests.RequestException as e:
+            if time.monotonic() >= deadline - 0.05:
+                raise FetchError("%s did not answer within the %gs deadline "
+                                 "(ckanext.migration.harvest.deadline)"
+                                 % (url, settings["deadline"]))
+            if isinstance(e, requests.Timeout):
+                raise FetchError("timed out after %ss fetching %s" % (settings["timeout"], url))
             raise FetchError("could not fetch %s: %s" % (url, e))
         if response.is_redirect:
             response.close()
@@ -215,10 +292,14 @@ def fetch_to_file(url: str, out, max_bytes: int, headers: dict | None = None,
     request_headers = {"User-Agent": USER_AGENT}
     request_headers.update(headers or {})
     deadline = time.monotonic() + settings["deadline"]
-    with mount_guard(requests.Session(), settings["allow_private"]) as session:
-        response, url = _get(session, url, params, request_headers, settings)
-        with response:  # the connection is closed whatever happens below
-            return copy_body(response, url, out, max_bytes, deadline)
+    token = _DEADLINE.set(deadline)  # one deadline for the redirects, headers and body
+    try:
+        with mount_guard(requests.Session(), settings["allow_private"]) as session:
+            response, url = _get(session, url, params, request_headers, settings, deadline)
+            with response:  # the connection is closed whatever happens below
+                return copy_body(response, url, out, max_bytes, deadline)
+    finally:
+        _DEADLINE.reset(token)
 
 
 def copy_body(response, url: str, out, max_bytes: int, deadline: float | None = None) -> int:
