@@ -49,7 +49,7 @@ def test_redis_restarted_mid_harvest(source, processes, own_redis, ckan_config):
     assert fetch_queue_length(own_redis) == 0  # the messages are gone
     # the object in hand is finished, then nothing more happens
     wait_until(lambda: set(states(job_id)) == {"COMPLETE", "WAITING"}, 30,
-               "the object in hand finished", consumer)
+               "the object in hand finished")
     if consumer.poll() is not None:
         # Redis went away under its acknowledgement: it died (after the object was
         # saved); supervisor starts it again
