@@ -74,3 +74,28 @@ def test_dcat_dataset_and_catalogue(app, restricted):
     client = app.test_client(user=model.User.get(p.member["name"]))
     g = _graph(client.get("/dataset/crimes-restricted.ttl").get_data(as_text=True))
     assert URIRef(LINK) in set(g.objects(None, DCAT.accessURL))
+
+
+def test_activity_stream_keeps_no_link(app, restricted):
+    """The activity stream stores copies of the dataset: a restricted dataset's have no
+    links, including those stored while it was still public."""
+    p = restricted
+    admin = {"user": p.admin["name"]}
+    from ..factories import dataset
+    made = helpers.call_action("package_create", context=dict(admin), **dataset(
+        name="made-public-first", owner_org=p.org["id"],
+        resources=[{"url": LINK + "?v=1", "name": "Link", "format": "CSV"}]))
+    helpers.call_action("package_patch", context=dict(admin), id=made["id"],
+                        access_rights="NON_PUBLIC")
+    for name in ("crimes-restricted", "made-public-first"):
+        acts = helpers.call_action("package_activity_list", id=name,
+                                   include_hidden_activity=True)
+        assert acts
+        for act in acts:
+            full = helpers.call_action("activity_show", id=act["id"], include_data=True)
+            assert LINK not in json.dumps(full), (name, act["activity_type"])
+        assert LINK not in app.get("/dataset/activity/" + name).get_data(as_text=True)
+    # the dataset itself is untouched: its members still get the link
+    shown = helpers.call_action("package_show", context={"user": p.member["name"]},
+                                id="made-public-first")
+    assert shown["resources"][0]["url"] == LINK + "?v=1"

@@ -150,12 +150,39 @@ def after_show(context: dict, pkg_dict: dict) -> dict:
     """package_show: the links of a restricted dataset for who may read its data only."""
     if not is_restricted(pkg_dict):
         return pkg_dict
+    # no user (CKAN's indexing and activity stream call with ignore_auth alone): as a
+    # visitor, so neither the index nor the stored activities keep the links
     user = context.get("auth_user_obj") or context.get("user")
-    if context.get("ignore_auth") and not context.get("user"):
-        user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     if can_access_data(user, pkg_dict):
         return restore_urls(pkg_dict)
     return scrub_dataset(pkg_dict)
+
+
+def after_update(pkg_dict: dict) -> None:
+    """A dataset just made restricted: the activities stored before (each a copy of the
+    dataset as it was, shown on its activity and changes pages) lose their links too."""
+    pkg = _package(pkg_dict.get("id"))
+    if pkg is None or not is_restricted(pkg):
+        return
+    try:
+        from ckanext.activity.model import Activity
+    except ImportError:
+        return
+    landing = request_url(pkg.name)
+
+    def has_link(res):
+        return res.get("url") or res.get("download_url") or \
+            res.get("access_url") not in (None, "", landing)
+
+    for act in model.Session.query(Activity).filter(Activity.object_id == pkg.id):
+        stored = (act.data or {}).get("package")
+        if not isinstance(stored, dict) or not any(
+                has_link(res) for res in stored.get("resources") or []):
+            continue
+        data = json.loads(json.dumps(act.data))
+        for res in data["package"].get("resources") or []:
+            scrub_resource(res, landing)
+        act.data = data
 
 
 def before_index(index_doc: dict) -> dict:
