@@ -11,7 +11,7 @@ from ckanext.migration import (cli, facets, helpers, indexing, multilingual, ove
                                tabular, views)
 from ckanext.migration.views import download
 from ckanext.migration.harvesting import dcat as dcat_mapping
-from ckanext.migration.logic import action, auth, validators, visibility
+from ckanext.migration.logic import action, auth, validators
 
 
 @tk.blanket.config_declarations
@@ -51,10 +51,10 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IActions, IAuthFunctions
     def get_actions(self):
-        return action.get_actions() | visibility.get_actions()
+        return action.get_actions()
 
     def get_auth_functions(self):
-        return auth.get_auth_functions() | visibility.get_auth_functions()
+        return auth.get_auth_functions()
 
     # ITemplateHelpers
     def get_helpers(self):
@@ -113,8 +113,8 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
         return dcat_mapping.guarded_session(session)
 
     def after_download(self, content, harvest_job):
-        # hostile RDF/XML, too deep JSON-LD or Turtle refused before rdflib parses it
-        return dcat_mapping.refuse_hostile(content, harvest_job.source.url)
+        # hostile RDF/XML refused before rdflib parses it (harvesting/safexml.py)
+        return dcat_mapping.refuse_hostile_xml(content, harvest_job.source.url)
 
     # IMiddleware: /datastore/dump/<id> also writes XLSX (CKAN's datastore has no hook for it)
     def make_middleware(self, app, config):
