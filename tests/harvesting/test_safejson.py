@@ -15,7 +15,7 @@ from ckan.tests import helpers
 from ckanext.migration.harvesting import safejson
 from ckanext.migration.harvesting.safejson import JSONRefused
 
-from .conftest import Harvest, hdx_records
+from .conftest import Harvest, fixture_bytes, hdx_records
 
 ALLOW_PRIVATE = pytest.mark.ckan_config(
     "ckanext.migration.harvest.allow_private_addresses", True)
@@ -191,3 +191,43 @@ def test_idmc_fetch_refuses_a_deep_page_for_that_record_only(data_server):
         "ckanext.migration.harvest.json_max_depth)"), errors
     assert harvest.report(job) == {"errored": 1}
     assert helpers.call_action("package_search", q="*:*")["count"] == 0
+
+
+# -- Turtle and JSON-LD catalogues: rdflib's parsers recurse too -----------------------------
+
+@pytest.mark.parametrize("text,expected", [
+    ('@prefix : <http://x/#a> . :a :p [ :q ( 1 2 [ :r "(((" ] ) ] .', 3),
+    (':a :p """he said "[[" \\n """ ; :q \'(\' ; :r \'\'\'[[\'\'\' . # ((((', 0),
+    ('<http://x/[(> :p :b\\( , [ :c [] ] .', 2),
+])
+def test_turtle_nesting_counts_blank_nodes_and_collections_only(text, expected):
+    assert safejson.depth(text, syntax="turtle") == expected
+    assert safejson.depth(text.encode(), syntax="turtle") == expected
+
+
+DEEP_TURTLE = ("@prefix dcat: <http://www.w3.org/ns/dcat#> .\n<https://x.example/c> a "
+               "dcat:Catalog ; dcat:p " + "[ dcat:p " * 50000 + "1" + " ]" * 50000 + " .\n")
+DEEP_JSON_LD = ('{"@context": {"p": "http://x.example/p"}, "@id": "https://x.example/c", "p": '
+                + '{"p": ' * 50000 + "1" + "}" * 50001)
+
+
+@harvest_test
+@ALLOW_PRIVATE
+@pytest.mark.parametrize("bomb,content_type,what", [
+    (DEEP_TURTLE, "text/turtle", "Turtle"), (DEEP_JSON_LD, "application/ld+json", "JSON"),
+], ids=["turtle", "json-ld"])
+def test_dcat_rdf_refuses_a_too_deep_catalogue_before_rdflib(data_server, bomb, content_type,
+                                                             what):
+    url = data_server.serve("/catalog", fixture_bytes("dcat", "dataset_datos.gob.es.ttl"),
+                            headers={"Content-Type": "text/turtle"})
+    h = Harvest(p.get_plugin("dcat_rdf_harvester"), url)
+    job, _ = h.run()
+    assert h.report(job) == {"added": 1}, h.errors(job)
+    before = _modified([helpers.call_action("package_search", q="*:*")["results"][0]["name"]])
+
+    data_server.serve("/catalog", bomb, headers={"Content-Type": content_type})
+    job, _ = h.run()  # without the check, rdflib's RecursionError kills the gather consumer
+    assert h.errors(job) == ["%s: %s nested deeper than 64 levels (refused; "
+                             "ckanext.migration.harvest.json_max_depth)" % (url, what)]
+    assert h.report(job) == {}
+    assert _modified(list(before)) == before

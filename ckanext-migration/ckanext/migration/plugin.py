@@ -113,8 +113,8 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
         return dcat_mapping.guarded_session(session)
 
     def after_download(self, content, harvest_job):
-        # hostile RDF/XML refused before rdflib parses it (harvesting/safexml.py)
-        return dcat_mapping.refuse_hostile_xml(content, harvest_job.source.url)
+        # hostile RDF/XML, too deep JSON-LD or Turtle refused before rdflib parses it
+        return dcat_mapping.refuse_hostile(content, harvest_job.source.url)
 
     # IMiddleware: /datastore/dump/<id> also writes XLSX (CKAN's datastore has no hook for it)
     def make_middleware(self, app, config):

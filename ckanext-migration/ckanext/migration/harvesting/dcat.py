@@ -11,7 +11,7 @@ from __future__ import annotations
 import ckan.plugins.toolkit as tk
 
 from ckanext.migration import countries as country_codes, vocab
-from ckanext.migration.harvesting import http, mapping, safexml, twins
+from ckanext.migration.harvesting import http, mapping, safejson, safexml, twins
 
 
 def guarded_session(session):
@@ -20,14 +20,25 @@ def guarded_session(session):
     return http.mount_guard(session)
 
 
-def refuse_hostile_xml(content, url: str):
-    """ckanext-dcat's ``after_download``: (content, errors). RDF/XML declaring a DTD or
-    entities (billion laughs, quadratic blow-up, external entities, DTD fetches) is
-    refused before rdflib parses it: no content (the gather stops) and the reason as a
-    gather error. Turtle, JSON-LD... pass unchanged."""
-    refused = safexml.refusal(content) if content else None
+def refuse_hostile(content, url: str):
+    """ckanext-dcat's ``after_download``: (content, errors). What rdflib must not parse is
+    refused before it does, with no content (the gather stops) and the reason as a gather
+    error: RDF/XML declaring a DTD or entities (billion laughs, quadratic blow-up, external
+    entities, DTD fetches; harvesting/safexml.py), JSON-LD or Turtle nested deeper than
+    rdflib's recursive parsers can take (harvesting/safejson.py)."""
+    if not content:
+        return content, []
+    is_xml, refused = safexml.scan(content)
     if refused:
         return None, ["%s is not parsed: %s" % (url, refused)]
+    if not is_xml:
+        start = content.lstrip("\ufeff \t\r\n" if isinstance(content, str)
+                               else b"\xef\xbb\xbf \t\r\n")[:1]
+        try:  # the size is ckanext-dcat's to limit (ckanext.dcat.max_file_size)
+            safejson.check(content, source=url, max_bytes=len(content) * 4,
+                           syntax="json" if start in ("{", "[", b"{", b"[") else "turtle")
+        except safejson.JSONRefused as e:
+            return None, [str(e)]
     return content, []
 
 

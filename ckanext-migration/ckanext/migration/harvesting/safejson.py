@@ -4,7 +4,8 @@ Python's json decoder recurses once per nesting level: a source answering 100,00
 opening brackets would crash the gather with a RecursionError, and a large answer takes
 memory many times its size once decoded. ``loads`` checks both first, the nesting with an
 iterative scan of the text (brackets inside strings do not count), and refuses with an
-error naming the source, the limit and the option that sets it.
+error naming the source, the limit and the option that sets it. The same scan counts the
+nesting of a Turtle document (blank nodes, collections), which rdflib parses recursively too.
 """
 from __future__ import annotations
 
@@ -21,7 +22,14 @@ SIZE_OPTION = "ckanext.migration.harvest.json_max_mb"
 # a whole string (possessive: no backtracking, an unterminated one runs to the end), or an
 # opening bracket (group 1), or a closing one (group 2)
 _TOKEN = r'"(?:[^"\\]++|\\.)*+"?|([\[{])|([\]}])'
-_TOKENS = {bytes: re.compile(_TOKEN.encode(), re.S), str: re.compile(_TOKEN, re.S)}
+# Turtle: long and short strings, IRIs, comments and escapes skipped; [ ( open, ] ) close
+_TURTLE = (r'"""(?:[^"\\]++|\\.|"(?!""))*+(?:""")?'
+           r"|'''(?:[^'\\]++|\\.|'(?!''))*+(?:''')?"
+           r'|"(?:[^"\\\n]++|\\.)*+"?|\'(?:[^\'\\\n]++|\\.)*+\'?|<[^>\s]*+>?|#[^\n]*+|\\.'
+           r'|([\[(])|([\])])')
+_TOKENS = {(syntax, kind): re.compile(pattern.encode() if kind is bytes else pattern, re.S)
+           for syntax, pattern in (("json", _TOKEN), ("turtle", _TURTLE))
+           for kind in (bytes, str)}
 
 
 class JSONRefused(FetchError):
@@ -34,12 +42,13 @@ def limits() -> tuple:
             int(float(tk.config.get(SIZE_OPTION)) * 1024 * 1024))
 
 
-def depth(data, stop_above: int | None = None) -> int:
+def depth(data, stop_above: int | None = None, syntax: str = "json") -> int:
     """How deeply ``data`` (JSON text, bytes or str) nests arrays and objects (0 for a
-    scalar), counted without recursion; the scan stops once it passes ``stop_above``."""
+    scalar), counted without recursion; the scan stops once it passes ``stop_above``.
+    ``syntax="turtle"``: the nesting of blank nodes and collections in Turtle."""
     level = deepest = 0
-    for match in _TOKENS[bytes if isinstance(data, (bytes, bytearray)) else str] \
-            .finditer(data):
+    kind = bytes if isinstance(data, (bytes, bytearray)) else str
+    for match in _TOKENS[syntax, kind].finditer(data):
         if match.lastindex == 1:
             level += 1
             if level > deepest:
@@ -61,16 +70,23 @@ def loads(data, *, source: str, max_depth: int | None = None, max_bytes: int | N
     """``json.loads(data)`` for a source's answer (bytes, a UTF-8 BOM allowed, or str).
     JSONRefused when it is over the size or nesting limit (the configured ones unless
     given); ValueError, as json.loads, when it is not JSON."""
+    check(data, source=source, max_depth=max_depth, max_bytes=max_bytes)
+    return json.loads(data)  # bytes: json detects the encoding and skips a UTF-8 BOM
+
+
+def check(data, *, source: str, max_depth: int | None = None, max_bytes: int | None = None,
+          syntax: str = "json") -> None:
+    """JSONRefused when ``data`` is over the size or nesting limit (see ``loads``)."""
     configured_depth, configured_bytes = limits()
     max_depth = configured_depth if max_depth is None else max_depth
     max_bytes = configured_bytes if max_bytes is None else max_bytes
     if _size(data) > max_bytes:
         raise JSONRefused("%s: JSON answer larger than %s MB (refused; %s)"
                           % (source, _mb(max_bytes), SIZE_OPTION))
-    if depth(data, stop_above=max_depth) > max_depth:
-        raise JSONRefused("%s: JSON nested deeper than %d levels (refused; %s)"
-                          % (source, max_depth, DEPTH_OPTION))
-    return json.loads(data)  # bytes: json detects the encoding and skips a UTF-8 BOM
+    if depth(data, stop_above=max_depth, syntax=syntax) > max_depth:
+        raise JSONRefused("%s: %s nested deeper than %d levels (refused; %s)"
+                          % (source, "Turtle" if syntax == "turtle" else "JSON", max_depth,
+                             DEPTH_OPTION))
 
 
 def _mb(size: int) -> str:

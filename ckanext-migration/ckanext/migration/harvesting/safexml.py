@@ -23,20 +23,24 @@ class _StopAtRoot:
 def refusal(data: bytes | str) -> str | None:
     """Why ``data`` may not be parsed (a DTD, entities, external references), or None.
     Anything that is not XML (Turtle, JSON-LD...) stops the scan at once: None."""
+    return scan(data)[1]
+
+
+def scan(data) -> tuple:
+    """(whether it is XML: its root element reached, refusal or None)."""
     parser = DefusedXMLParser(target=_StopAtRoot(), forbid_dtd=True, forbid_entities=True,
                               forbid_external=True)
     try:
         parser.feed(data)
         parser.close()
     except _RootReached:
-        return None
+        return True, None
     except defusedxml.DTDForbidden:
-        return "it declares a DTD (refused: entity expansion and DTD fetches)"
+        return True, "it declares a DTD (refused: entity expansion and DTD fetches)"
     except defusedxml.EntitiesForbidden:
-        return "it declares entities (refused: billion-laughs / quadratic blow-up)"
+        return True, "it declares entities (refused: billion-laughs / quadratic blow-up)"
     except defusedxml.ExternalReferenceForbidden:
-        return "it refers to an external entity (refused)"
+        return True, "it refers to an external entity (refused)"
     except Exception:  # not well-formed: the real parser reports it in its own words
-        return None
-    return None
-
+        return False, None
+    return False, None

@@ -106,7 +106,7 @@ def _dcat_preview(harvester, url: str, config: dict, limit: int) -> dict:
     datasets mapped by our IDCATRDFHarvester hook (dcat.enrich), nothing written."""
     from ckanext.dcat.processors import RDFParser, RDFParserException
     from ckanext.migration.harvesting import dcat as dcat_mapping
-    content, refused = dcat_mapping.refuse_hostile_xml(http.fetch(url), url)
+    content, refused = dcat_mapping.refuse_hostile(http.fetch(url), url)
     if refused:
         raise ValueError(refused[0])
     parser = RDFParser()
