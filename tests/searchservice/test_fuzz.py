@@ -200,3 +200,29 @@ def test_service_still_serves_after_fuzzing(service):
     assert service.proc.poll() is None
     r = service.session.get(service.url + "/select", params={"q": "*:*", "rows": 0})
     assert r.json()["response"]["numFound"] == 40
+
+
+def test_concurrent_queries_parse_alike(service):
+    """Found by the load benchmark (2026-11-26): luqum's parser shares one PLY lexer, and a
+    filter parsed while another thread parsed failed ("unexpected end of expression",
+    a 400 for a good query). Eight threads at once, each answer as when asked alone."""
+    import concurrent.futures
+    queries = ['+site_id:"default" +state:(active)', "title:(migrants OR refugees)",
+               'countries:("SEN" OR "MLI") AND -capacity:private', "sample_size:[1000 TO *]",
+               '+permission_labels:("public")', "notes:asylum AND tags:migration",
+               "metadata_modified:[2012-01-01T00:00:00Z TO 2020-01-01T00:00:00Z]",
+               '"asylum seekers" OR remittances']
+    expected = {q: service.session.get(service.url + "/select", params={
+        "q": q, "rows": 0}).json()["response"]["numFound"] for q in queries}
+
+    def ask(i):
+        q = queries[i % len(queries)]
+        # unique texts (a trailing clause that matches all) so that no cache answers
+        text = "(%s) AND -id:nothing%d" % (q, i)
+        r = requests.get(service.url + "/select", params={"q": text, "rows": 0}, timeout=60)
+        return q, r.status_code, r.json()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        for q, status, body in pool.map(ask, range(1600)):
+            assert status == 200, (q, body)
+            assert body["response"]["numFound"] == expected[q], q

@@ -8,15 +8,20 @@ as Solr does, and built as a tantivy query. ``select`` only runs the result.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
+import threading
 from typing import NamedTuple, Optional
 
 import tantivy
 from dateutil.relativedelta import relativedelta
 from luqum import tree as lt
 from luqum.exceptions import ParseError
-from luqum.parser import parser as luqum_parser
+# luqum.thread.parse, not luqum.parser.parser.parse: PLY's lexer keeps its state in one
+# shared object, and the service parses in several threads at once (a query parsed
+# while another is could fail: "unexpected end of expression")
+from luqum import thread as luqum_parser
 
 from .dates import ISO_DATE, UTC, parse_date
 from .documents import (dynamic_field_name, json_path, multiterm_text,
