@@ -27,7 +27,8 @@ sed -e "s#^solr_url = .*#solr_url = http://127.0.0.1:$SEARCH_PORT/solr/bench#" \
     "$RUN/ckan.ini" > "$RUN/bench/ckan.ini"
 SITE_ID=$(sed -n 's/^ckan.site_id = //p' "$RUN/bench/ckan.ini")
 
-"$ROOT/.venv/bin/ckan" -c "$RUN/bench/ckan.ini" run -H 127.0.0.1 -p "$CKAN_PORT" \
+# no reloader: an edit elsewhere in the checkout must not restart CKAN mid-benchmark
+"$ROOT/.venv/bin/ckan" -c "$RUN/bench/ckan.ini" run -H 127.0.0.1 -p "$CKAN_PORT" -r \
     >"$RUN/bench/ckan.log" 2>&1 &
 CKAN_PID=$!
 trap 'kill $CKAN_PID 2>/dev/null || true' EXIT

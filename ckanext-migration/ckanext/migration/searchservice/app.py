@@ -127,14 +127,14 @@ class SearchApp:
         # validate every document first, so a bad request writes nothing
         for name, payload in commands:
             if name == "add":
-                for doc in payload["docs"]:
-                    target.doc_builder.normalise(doc)
+                payload["docs"] = [target.doc_builder.normalise(doc)
+                                   for doc in payload["docs"]]
             elif name == "delete":
                 for text in payload["queries"]:
                     target.queries.lucene(text, df="text")
         for name, payload in commands:
             if name == "add":
-                target.add(payload["docs"], payload["overwrite"])
+                target.add(payload["docs"], payload["overwrite"], normalised=True)
             elif name == "delete":
                 if payload["ids"]:
                     target.delete_ids(payload["ids"])

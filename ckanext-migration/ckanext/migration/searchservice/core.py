@@ -18,7 +18,7 @@ import tantivy
 from .documents import (SOURCE_FIELD, DocumentBuilder, analyzers_of,
                         build_tantivy_schema)
 from .errors import BadRequest
-from .request import QueryBuilder
+from .request import QueryBuilder, QueryCache
 from .schema import SolrSchema, parse_schema
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,7 @@ class Core:
         os.makedirs(path, exist_ok=True)
         self._open()
         self.queries = QueryBuilder(self)
+        self.query_cache = QueryCache()
         if autocommit_ms:
             threading.Thread(target=self._autocommit_loop, daemon=True,
                              name="autocommit-%s" % name).start()
@@ -128,12 +129,13 @@ class Core:
                     self.name, count, skipped)
 
     # -- writes -------------------------------------------------------------------------
-    def add(self, docs: list, overwrite: bool = True) -> int:
-        """Add (or replace, by unique key) documents; all are validated before any is written."""
+    def add(self, docs: list, overwrite: bool = True, normalised: bool = False) -> int:
+        """Add (or replace, by unique key) documents; all are validated before any is
+        written (``normalised``: by ``DocumentBuilder.normalise`` already)."""
         built = []
         key = self.solr_schema.unique_key
         for doc in docs:
-            source = self.doc_builder.normalise(doc)
+            source = doc if normalised else self.doc_builder.normalise(doc)
             built.append((source[key], self.doc_builder.build(source)))
         with self._lock:
             for doc_id, tdoc in built:

@@ -138,11 +138,16 @@ def build_tantivy_schema(schema: SolrSchema):
     return builder.build()
 
 
+_TEXT_KINDS = ("string", "text", "binary")
+
+
 def convert_value(fd: FieldDef, name: str, value, doc_id: str):
     """A Solr input value as the Python value stored for the field's kind."""
-    kind = fd.kind
+    kind = fd.type.kind
+    if type(value) is str and kind in _TEXT_KINDS:  # most values: nothing to convert
+        return value
     try:
-        if kind in ("string", "text", "binary"):
+        if kind in _TEXT_KINDS:
             if isinstance(value, bool):
                 return "true" if value else "false"
             if isinstance(value, (dict, list)):
@@ -181,6 +186,11 @@ class DocumentBuilder:
         self.schema = schema
         # name -> (FieldDef, dynamic index or None); resolution is cached, it is hot
         self._resolved = {}
+        # name -> how _add indexes its values
+        self._plans = {}
+        # the fields normalise() fills in or requires
+        self._checked = [(name, fd) for name, fd in schema.fields.items()
+                         if fd.default is not None or fd.required]
 
     def resolve(self, name: str):
         hit = self._resolved.get(name)
@@ -217,7 +227,7 @@ class DocumentBuilder:
                     "ERROR: [doc=%s] multiple values encountered for non multiValued "
                     "field %s: %s" % (doc_id, name, values))
             out[name] = values if fd.multi else values[0]
-        for name, fd in self.schema.fields.items():
+        for name, fd in self._checked:
             if name not in out and fd.default is not None:
                 out[name] = convert_value(fd, name, fd.default, doc_id)
                 if fd.multi:
@@ -244,38 +254,50 @@ class DocumentBuilder:
         return doc
 
     def _add(self, doc, dynamic: dict, name: str, values: list):
-        fd, dyn_index = self.resolve(name)
-        if not fd.indexed or fd.kind == "binary":
+        plan = self._plans.get(name)
+        if plan is None:
+            fd, dyn_index = self.resolve(name)
+            skip = not fd.indexed or fd.kind == "binary"
+            plan = (skip, dyn_index, fd.kind, fd.type.index_analyzer)
+            if len(self._plans) < 100000:
+                self._plans[name] = plan
+        skip, dyn_index, kind, an = plan
+        if skip:
             return
         if dyn_index is not None:
             bucket = dynamic.setdefault(dyn_index, {}).setdefault(name, [])
-            if fd.kind == "text":
-                an = fd.type.index_analyzer
+            if kind == "text":
                 bucket.extend(_clip(prepare_text(an, v)) for v in values)
-            elif fd.kind == "string":
+            elif kind == "string":
                 bucket.extend(_clip(v) for v in values)
-            elif fd.kind == "date":
+            elif kind == "date":
                 bucket.extend(to_millis(parse_date(v)) for v in values)
             else:
                 bucket.extend(values)
             return
-        kind = fd.kind
-        for v in values:
-            if kind == "string":
+        if kind == "string":
+            for v in values:
                 doc.add_text(name, _clip(v))
-            elif kind == "text":
-                doc.add_text(name, prepare_text(fd.type.index_analyzer, v))
-            elif kind == "int":
+        elif kind == "text":
+            for v in values:
+                doc.add_text(name, prepare_text(an, v))
+        elif kind == "int":
+            for v in values:
                 doc.add_integer(name, v)
-            elif kind == "float":
+        elif kind == "float":
+            for v in values:
                 doc.add_float(name, v)
-            elif kind == "date":
+        elif kind == "date":
+            for v in values:
                 doc.add_integer(name, to_millis(parse_date(v)))
-            elif kind == "boolean":
+        elif kind == "boolean":
+            for v in values:
                 doc.add_boolean(name, v)
 
 
 def _clip(text: str) -> str:
+    if len(text) <= MAX_TERM_BYTES // 4:  # 4 bytes at most per character in UTF-8
+        return text
     data = text.encode("utf-8")
     if len(data) <= MAX_TERM_BYTES:
         return text

@@ -15,6 +15,7 @@ MAX_BUCKETS = 65000
 # count-sorted levels fetch a few more terms than shown, so that ties at the cut are
 # still ordered by value, as in Solr
 MARGIN = 50
+MAX_MINCOUNT = 2 ** 63 - 1
 
 
 def facet_counts(searcher, query, fields: list, pivots: tuple) -> dict:
@@ -69,7 +70,10 @@ def _terms(spec, all_terms: bool = False) -> dict:
     # terms (segment_size) covers all its terms, as for vocabularies
     return {"terms": {"field": spec.path, "size": size,
                       "segment_size": max(size * 4, 1000) if size < MAX_BUCKETS else size,
-                      "min_doc_count": 0 if all_terms else max(spec.mincount, 1),
+                      # a mincount past any count matches nothing; tantivy refuses
+                      # numbers over 64 bits
+                      "min_doc_count": 0 if all_terms else
+                      min(max(spec.mincount, 1), MAX_MINCOUNT),
                       "order": {"_key": "asc"} if all_terms or spec.sort == "index" else
                       {"_count": "desc"}}}
 

@@ -157,11 +157,50 @@ def parse_select(core, params: Params) -> SelectRequest:
                          facets, pivots)
 
 
+# the parameters parse_query reads besides the query text (local params are in the text)
+_QUERY_PARAMS = ("df", "q.op", "tie", "qf", "mm")
+
+
+class QueryCache:
+    """Built queries by text, parser and the parameters they depend on. ``fq`` repeat a
+    lot (site, state, permission labels, dataset type), and luqum's parsing costs more
+    than the search. Queries with date math on ``NOW`` change with time: never cached."""
+
+    def __init__(self, size: int = 2048):
+        self.size = size
+        self._items = {}
+        self._lock = threading.Lock()
+
+    def get(self, core, text: str, def_type: str, params: Params):
+        if "NOW" in text or len(text) > _CACHED_TEXT:
+            return parse_query(core, text, def_type, params)
+        key = (text, def_type) + tuple(params.get(p) for p in _QUERY_PARAMS)
+        found = self._items.get(key, _MISSING)
+        if found is not _MISSING:
+            return found
+        built = parse_query(core, text, def_type, params)
+        with self._lock:
+            if len(self._items) >= self.size:
+                # drop the oldest half (dicts keep insertion order): cheap and bounded
+                for old in list(self._items)[:self.size // 2]:
+                    self._items.pop(old, None)
+            self._items[key] = built
+        return built
+
+
+_MISSING = object()
+# longer query texts are rare and would make the caches big: built every time
+_CACHED_TEXT = 2000
+
+
 def _client_query(core, text: str, def_type: str, params: Params):
     """``parse_query`` for a client's q or fq: a value tantivy refuses while the query is
     built (a term of the wrong type, a number out of range) came from the request, so it
     is a 400 naming the query, never a 500."""
     try:
+        cache = getattr(core, "query_cache", None)
+        if cache is not None:
+            return cache.get(core, text, def_type, params)
         return parse_query(core, text, def_type, params)
     except BadRequest:
         raise
@@ -548,10 +587,19 @@ def combine(clauses: list, min_should: Optional[int] = None):
 # -- syntax --------------------------------------------------------------------------
 def parse_lucene_tree(text: str):
     try:
-        return luqum_parser.parse(text)
+        if len(text) > _CACHED_TEXT:
+            return luqum_parser.parse(text)
+        return _parse_tree(text)
     except (ParseError, Exception) as e:  # luqum raises several kinds
         raise BadRequest("org.apache.solr.search.SyntaxError: Cannot parse '%s': %s"
                          % (text, e))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_tree(text: str):
+    """luqum's tree of a query text; cached, trees are only read (filters with ``NOW``
+    repeat too, and parsing is the dearest step of building a query)."""
+    return luqum_parser.parse(text)
 
 
 def _number(raw, what: str, low, high) -> float:

@@ -143,8 +143,14 @@ class SolrSchema:
         return None
 
     def copy_targets(self, name: str) -> list:
-        return [dest for src, dest in self.copy_fields
-                if src == name or ("*" in src and fnmatch.fnmatchcase(name, src))]
+        cache = self.__dict__.setdefault("_copy_cache", {})
+        found = cache.get(name)
+        if found is None:
+            found = [dest for src, dest in self.copy_fields
+                     if src == name or ("*" in src and fnmatch.fnmatchcase(name, src))]
+            if len(cache) < 100000:  # field names come from clients: bounded
+                cache[name] = found
+        return found
 
 
 def _analyzer(node) -> Analyzer:

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import tantivy
 
@@ -13,19 +16,58 @@ from .request import SelectRequest
 
 def select(core, request: SelectRequest) -> dict:
     searcher = core.searcher()
+    facets = None
+    if request.facets is not None:
+        # tantivy lets go of the GIL while it searches: the facets are counted in
+        # another thread while this one finds and renders the page
+        facets = _FACET_POOL.run(facet_counts, searcher, request.query, request.facets,
+                                 request.pivots)
     hits, num_found, max_score = _search(core, searcher, request.query, request.sort,
                                          request.start, request.rows)
     fl = request.fl
     docs = [_render(core, searcher, addr, score, fl) for score, addr in hits]
+    counts = facets.result() if facets is not None else None
     response = {"numFound": num_found, "start": request.start, "numFoundExact": True,
                 "docs": docs}
     if fl.score:
         response["maxScore"] = max_score
     out = {"response": response}
-    if request.facets is not None:
-        out["facet_counts"] = facet_counts(searcher, request.query, request.facets,
-                                           request.pivots)
+    if facets is not None:
+        out["facet_counts"] = counts
     return out
+
+
+class _Pool:
+    """A few threads for facet counting; when all are busy (many requests at once, the
+    CPUs are busy anyway) the work is done in the calling thread, never queued."""
+
+    def __init__(self, size: int):
+        self._executor = ThreadPoolExecutor(size, thread_name_prefix="facets")
+        self._free = threading.Semaphore(size)
+
+    def run(self, fn, *args):
+        if not self._free.acquire(blocking=False):
+            return _Done(fn, args)
+        try:
+            future = self._executor.submit(fn, *args)
+        except RuntimeError:  # shutting down
+            self._free.release()
+            return _Done(fn, args)
+        future.add_done_callback(lambda _f: self._free.release())
+        return future
+
+
+class _Done:
+    """The same face as a future, computed on demand in the calling thread."""
+
+    def __init__(self, fn, args):
+        self._fn, self._args = fn, args
+
+    def result(self):
+        return self._fn(*self._args)
+
+
+_FACET_POOL = _Pool(max(2, min(os.cpu_count() or 2, 8)))
 
 
 # -- search and sort -----------------------------------------------------------------
@@ -43,8 +85,11 @@ def _search(core, searcher, query, sort, start, rows):
                                order=tantivy.Order.Desc if desc else tantivy.Order.Asc)
 
     # tantivy allocates the collector for `limit` hits up front: never ask for more than
-    # the index holds (a huge start or rows would abort the process), as Solr caps it
-    limit = max(min(wanted, searcher.num_docs), 1)
+    # the index holds (a huge start or rows would abort the process), as Solr caps it.
+    # With more sort keys, hits past the page tell whether the first key's tie at the
+    # page boundary goes on: a margin fetched in the same search spares a second one.
+    margin = TIE_MARGIN if len(sort) > 1 else 0
+    limit = max(min(wanted + margin, searcher.num_docs), 1)
     result = run(limit)
     num_found = result.count
     hits = result.hits
@@ -52,9 +97,12 @@ def _search(core, searcher, query, sort, start, rows):
         # equal first keys at the page boundary are ordered by the next keys
         while len(hits) == limit < num_found and \
                 hits[-1][0] == hits[min(wanted, len(hits)) - 1][0]:
-            limit *= 2
+            limit = min(limit * 2, searcher.num_docs)
             hits = run(limit).hits
-        hits = _order(core, searcher, hits, sort)
+        # tantivy returns hits in first-key order, except for "score asc" (always by
+        # descending score) and documents missing the key: then all are sorted here
+        in_order = desc if first == "score" else all(h[0] is not None for h in hits)
+        hits = _order(core, searcher, hits, sort, wanted if in_order else None)
     max_score = None
     if first == "score" and hits:
         max_score = max(score for score, _ in hits)
@@ -104,39 +152,141 @@ class _Reverse:
         return self.v == other.v
 
 
-def _order(core, searcher, hits, sort):
-    """Sort (key, address) hits by every sort key, reading keys from stored sources."""
-    def key(hit):
-        score_or_first, addr = hit
-        source = None
+def _order(core, searcher, hits, sort, wanted=None):
+    """Sort (key, address) hits by every sort key. Numbers, dates and booleans are read
+    from tantivy's fast fields, other keys from the stored sources. With ``wanted``,
+    ``hits`` is already in first-key order and only the first ``wanted`` are needed:
+    next keys are read only for hits whose first key ties with another's."""
+    if wanted is not None and len(hits) > 1:
+        hits = _needed(hits, wanted)
+        tied = _tied(hits)
+        if not tied:
+            return hits
+    else:
+        tied = range(len(hits))
+    addrs = [hits[i][1] for i in tied]
+    columns = []  # per sort key: {position in hits: value}, or None for the score
+    sources = {}
+    for name, _desc in sort:
+        if name == "score":
+            columns.append(None)
+            continue
+        kind = _fast_kind(core, name)
+        if kind is not None:
+            values = searcher.fast_field_values(name, addrs)
+            columns.append(dict(zip(tied, values)))
+            continue
+        if not sources:
+            sources.update((i, json.loads(searcher.doc(hits[i][1]).get_first(SOURCE_FIELD)))
+                           for i in tied)
+        columns.append({i: sources[i].get(name) for i in tied})
+
+    def key(i):
+        score_or_first = hits[i][0]
         out = []
-        for name, desc in sort:
-            if name == "score":
+        for (name, desc), column in zip(sort, columns):
+            if column is None:
                 value = score_or_first if isinstance(score_or_first, float) else 0.0
             else:
-                if source is None:
-                    source = json.loads(searcher.doc(addr).get_first(SOURCE_FIELD))
-                value = source.get(name)
+                value = column[i]
             if value is None:
                 out.append((1, _LAST))
             else:
                 out.append((0, _Reverse(value) if desc else value))
         return out
-    return sorted(hits, key=key)
+    if wanted is None:
+        return [hits[i] for i in sorted(tied, key=key)]
+    # only runs of equal first keys are re-ordered; their places do not change
+    out = list(hits)
+    for run in _runs(hits, tied):
+        for pos, i in zip(run, sorted(run, key=key)):
+            out[pos] = hits[i]
+    return out
+
+
+# hits fetched past the page when a sort has several keys (see _search)
+TIE_MARGIN = 20
+
+
+def _needed(hits, wanted):
+    """The hits up to the page end and those tied with the last of them on the first key."""
+    if len(hits) <= wanted:
+        return hits
+    edge = hits[wanted - 1][0]
+    end = wanted
+    while end < len(hits) and hits[end][0] == edge:
+        end += 1
+    return hits[:end]
+
+
+def _tied(hits):
+    """Positions of the hits whose first key equals a neighbour's (ascending)."""
+    out = []
+    for i in range(len(hits)):
+        key = hits[i][0]
+        if (i > 0 and hits[i - 1][0] == key) or (i + 1 < len(hits) and hits[i + 1][0] == key):
+            out.append(i)
+    return out
+
+
+def _runs(hits, tied):
+    """The positions of ``tied`` grouped by runs of equal first keys."""
+    runs, current = [], []
+    for i in tied:
+        if current and (i != current[-1] + 1 or hits[i][0] != hits[current[-1]][0]):
+            runs.append(current)
+            current = []
+        current.append(i)
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _fast_kind(core, name):
+    """The kind of a sort field tantivy keeps as a numeric fast field, else None."""
+    hit = core.doc_builder.resolve(name)
+    if hit is None or hit[1] is not None or not hit[0].indexed:
+        return None
+    kind = hit[0].kind
+    return kind if kind in ("int", "float", "date", "boolean") else None
 
 
 # -- documents -----------------------------------------------------------------------
 def _render(core, searcher, addr, score, fl) -> dict:
     source = json.loads(searcher.doc(addr).get_first(SOURCE_FIELD))
-    out = {}
-    resolve = core.doc_builder.resolve
-    for name, value in source.items():
-        hit = resolve(name)
-        if hit is None or not hit[0].stored:
-            continue
-        if fl.all or name in fl.names or fl.globs and any(
-                fnmatch.fnmatchcase(name, pat) for pat in fl.globs):
-            out[name] = value
+    stored = _stored_names(core)
+    if fl.all or fl.globs:
+        out = {}
+        for name, value in source.items():
+            if not stored(name):
+                continue
+            if fl.all or name in fl.names or any(
+                    fnmatch.fnmatchcase(name, pat) for pat in fl.globs):
+                out[name] = value
+    else:  # named fields only (CKAN asks for "id validated_data_dict"): no scan
+        out = {name: source[name] for name in fl.names if name in source and stored(name)}
+        if len(out) > 1:  # the order of the source, as when scanning it
+            order = {name: i for i, name in enumerate(source)}
+            out = dict(sorted(out.items(), key=lambda kv: order[kv[0]]))
     if fl.score:
         out["score"] = score
     return out
+
+
+def _stored_names(core):
+    """name -> whether a field of that name is stored (returned by /select)."""
+    cache = core.__dict__.get("_stored_cache")
+    if cache is None:
+        resolve = core.doc_builder.resolve
+        memo = {}
+
+        def cache(name):
+            hit = memo.get(name)
+            if hit is None:
+                found = resolve(name)
+                hit = found is not None and found[0].stored
+                if len(memo) < 100000:
+                    memo[name] = hit
+            return hit
+        core._stored_cache = cache
+    return cache
