@@ -107,3 +107,23 @@ def test_public_and_private_datasets_unchanged(app, restricted):
                     headers={"Authorization": member}).json["result"]
     assert shown["resources"][0]["url"].startswith("https://ec.europa.eu/")
     assert not shown["resources"][0].get("restricted")
+
+
+@pytest.mark.parametrize("persona", ("anonymous", "expired", "member", "grantee"))
+def test_chart_and_table_views(app, world, persona):
+    """Our chart view and CKAN's table view of a restricted resource: its rows for who
+    may read them only."""
+    p, allowed = world, persona in ALLOWED
+    from ckan import model
+    views = [helpers.call_action("resource_view_create", context={"user": p.admin["name"]},
+                                 resource_id=p.link["id"], view_type=kind, title=kind)
+             for kind in ("migration_chart_view", "datatables_view")]
+    model.Session.commit()
+    for view in views:
+        resp = _get(app, p, persona, "/dataset/%s/resource/%s/view/%s" % (
+            p.dataset["name"], p.link["id"], view["id"]))
+        assert resp.status_code == (200 if allowed else 404), view["view_type"]
+    chart = _get(app, p, persona, "/dataset/%s/resource/%s/view/%s" % (
+        p.dataset["name"], p.link["id"], views[0]["id"]))
+    assert ("412" in chart.get_data(as_text=True)) is allowed
+    # the table view's rows come from datastore_search: refused (test_data_paths)
