@@ -79,7 +79,7 @@ def finish(job_id):
 def derive_ini(tmp_path, ckan_config):
     """``derive_ini(**options)``: a configuration file that is the run's own (the
     --ckan-ini file) with ``options`` set, and its logging sections."""
-    base = ckan_config["__file__"]
+    base = os.path.abspath(ckan_config["__file__"])
 
     def derive(name="derived", **options):
         parser = configparser.RawConfigParser(strict=False)
@@ -110,7 +110,7 @@ def ckan(ini, *args, timeout=120, check=True):
 
 def states(job_id, session=None):
     session = session or model.Session
-    session.remove() if hasattr(session, "remove") else None
+    session.remove()  # a fresh transaction: what the consumer committed so far
     rows = session.query(HarvestObject.state, sa.func.count()) \
         .filter(HarvestObject.harvest_job_id == job_id).group_by(HarvestObject.state)
     return dict(rows)

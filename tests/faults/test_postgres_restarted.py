@@ -2,7 +2,6 @@
 a harvest. The cluster is the test's own (initdb in a temporary directory, a free port),
 never the machine's; CKAN's schema is made in it by ``ckan db init``."""
 import json
-import os
 import subprocess
 import sys
 
