@@ -121,13 +121,15 @@ class GuardedAdapter(HTTPAdapter):
     """Checks every URL it is sent (each redirect too), connects to the checked IP, and
     gives each answer a timeout (requests has none by default) and a total deadline."""
 
-    def send(self, request, stream=False, timeout=None, *args, **kwargs):
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None,
+             proxies=None):
         settings = _settings()
         deadline = _DEADLINE.get() or time.monotonic() + settings["deadline"]
         token = _DEADLINE.set(deadline)
         try:
-            return super().send(request, stream, settings["timeout"] if timeout is None
-                                else timeout, *args, **kwargs)
+            return super().send(request, stream=stream, verify=verify, cert=cert,
+                                proxies=proxies, timeout=settings["timeout"]
+                                if timeout is None else timeout)
         finally:
             _DEADLINE.reset(token)
 
