@@ -251,6 +251,7 @@ class MigrationHarvester(HarvesterBase):
             # the dataset was saved
             model.Session.rollback()
             self._save_error_when_back(_database_error(guid, e), harvest_object, e)
+            _index_as_saved(package.get("id"))
             return False
         self._make_current(harvest_object, previous, result["id"])
         twins.link(result, context)
@@ -372,6 +373,23 @@ def _index_error(guid, error) -> str:
             "the search service at %s refused the dataset" % url)
     return ("%s: %s, so the dataset was not saved; it will be harvested again on the next "
             "run (%s)" % (guid, what, text))
+
+
+def _index_as_saved(package_id):
+    """CKAN writes the index before its COMMIT: when the commit failed, the index may hold
+    a dataset (or a version of it) the database does not. Put the index back to what the
+    database holds."""
+    if not package_id:
+        return
+    from ckan.lib import search
+    try:
+        if model.Package.get(package_id) is None:
+            search.index_for(model.Package).delete_package({"id": package_id})
+        else:
+            search.rebuild(package_id)
+    except Exception:  # `ckan search-index rebuild` mends it; the import error is said
+        log.exception("could not put the index of dataset %s back after a failed commit",
+                      package_id)
 
 
 def _database_error(guid, error) -> str:
