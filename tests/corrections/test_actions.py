@@ -182,12 +182,15 @@ def test_activity_stream_shows_report_and_answer(publisher):
                         id=made["id"], status="fixed", answer="Done")
     types = [a["activity_type"] for a in helpers.call_action(
         "package_activity_list", id=publisher.public["id"])]
-    assert "reported problem" in types and "answered correction" in types
+    assert "reported problem with package" in types and "answered correction of package" in types
     _report(publisher.member, publisher.private["id"])
     outsider = factories.User()
+    # following the reporter puts their activity on the outsider's dashboard
+    helpers.call_action("follow_user", context={"user": outsider["name"]},
+                        id=publisher.member["id"])
     private_types = [a["activity_type"] for a in helpers.call_action(
         "dashboard_activity_list", context={"ignore_auth": False, "user": outsider["name"]})]
-    assert "reported problem" not in private_types
+    assert "reported problem with package" not in private_types
 
 
 def test_deleting_the_dataset_deletes_its_corrections_from_lists(publisher):

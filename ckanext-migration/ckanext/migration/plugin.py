@@ -11,7 +11,7 @@ from ckanext.migration import (cli, facets, helpers, indexing, multilingual, ove
                                tabular, views)
 from ckanext.migration.views import download
 from ckanext.migration.harvesting import dcat as dcat_mapping
-from ckanext.migration.logic import action, auth, validators
+from ckanext.migration.logic import action, auth, validators, visibility
 
 
 @tk.blanket.config_declarations
@@ -36,6 +36,8 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
         tk.add_template_directory(config_, "templates")
         tk.add_public_directory(config_, "public")
         tk.add_resource("assets", "migration")
+        # the activity stream stores no link of a restricted dataset
+        access.install_activity_scrub()
 
     # IClick
     def get_commands(self):
@@ -51,10 +53,10 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
 
     # IActions, IAuthFunctions
     def get_actions(self):
-        return action.get_actions()
+        return action.get_actions() | visibility.get_actions()
 
     def get_auth_functions(self):
-        return auth.get_auth_functions()
+        return auth.get_auth_functions() | visibility.get_auth_functions()
 
     # ITemplateHelpers
     def get_helpers(self):

@@ -7,7 +7,11 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 from ckan.lib.plugins import get_permission_labels
 
-TYPES = {"reported": "reported problem", "answered": "answered correction"}
+# CKAN hides an activity from those outside its permission labels only when its type ends
+# in "package" (ckanext.activity.model.activity._filter_activities_by_permission_labels):
+# any other type is shown to everyone, so a private dataset's report was on public streams
+TYPES = {"reported": "reported problem with package",
+         "answered": "answered correction of package"}
 
 
 def record(correction, pkg: model.Package, user: model.User | None, event: str):

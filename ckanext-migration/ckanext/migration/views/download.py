@@ -89,7 +89,8 @@ def dump(resource_id: str):
     try:
         tk.check_access("datastore_search", _context(), {"resource_id": table})
     except tk.NotAuthorized:
-        return tk.abort(404, tk._("DataStore resource not found"))
+        # the answer for an id that does not exist: nothing says it is in the DataStore
+        return tk.abort(404, tk._("Resource not found"))
     if fmt == "xlsx":
         return _xlsx(table)
     if fmt == "json" and request.args.get("q"):
