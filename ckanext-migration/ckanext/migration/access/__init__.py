@@ -150,12 +150,34 @@ def after_show(context: dict, pkg_dict: dict) -> dict:
     """package_show: the links of a restricted dataset for who may read its data only."""
     if not is_restricted(pkg_dict):
         return pkg_dict
-    # no user (CKAN's indexing and activity stream call with ignore_auth alone): as a
-    # visitor, so neither the index nor the stored activities keep the links
     user = context.get("auth_user_obj") or context.get("user")
+    if context.get("ignore_auth") and not user:
+        # the system itself (CKAN's indexing, xloader): the index is scrubbed in
+        # before_index, the activity stream's copies in scrub_activity
+        return restore_urls(pkg_dict)
     if can_access_data(user, pkg_dict):
         return restore_urls(pkg_dict)
     return scrub_dataset(pkg_dict)
+
+
+def scrub_activity(mapper, connection, activity) -> None:
+    """SQLAlchemy ``before_insert`` of CKAN's activities: the copy of a restricted dataset
+    an activity stores (shown on its activity and changes pages) has no links."""
+    stored = (activity.data or {}).get("package")
+    if isinstance(stored, dict) and is_restricted(stored):
+        data = json.loads(json.dumps(activity.data))
+        scrub_dataset(data["package"])
+        activity.data = data
+
+
+def install_activity_scrub() -> None:
+    import sqlalchemy as sa
+    try:
+        from ckanext.activity.model import Activity
+    except ImportError:
+        return
+    if not sa.event.contains(Activity, "before_insert", scrub_activity):
+        sa.event.listen(Activity, "before_insert", scrub_activity)
 
 
 def after_update(pkg_dict: dict) -> None:
