@@ -6,7 +6,6 @@ a half-written document, and a commit is durable once it returns.
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import shutil
@@ -16,7 +15,7 @@ import time
 import tantivy
 
 from .documents import (SOURCE_FIELD, DocumentBuilder, analyzers_of,
-                        build_tantivy_schema)
+                        build_tantivy_schema, loads)
 from .errors import BadRequest
 from .request import QueryBuilder, QueryCache
 from .schema import SolrSchema, parse_schema
@@ -111,7 +110,7 @@ class Core:
             hits = searcher.search(tantivy.Query.all_query(), batch, count=False,
                                    offset=offset).hits
             for _score, addr in hits:
-                source = json.loads(searcher.doc(addr).get_first(SOURCE_FIELD))
+                source = loads(searcher.doc(addr).get_first(SOURCE_FIELD))
                 try:
                     writer.add_document(self.doc_builder.build(
                         self.doc_builder.normalise(source)))

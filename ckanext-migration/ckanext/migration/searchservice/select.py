@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import tantivy
 
-from .documents import SOURCE_FIELD
+from .documents import SOURCE_FIELD, loads
 from .facets import facet_counts
 from .request import SelectRequest
 
@@ -177,7 +176,7 @@ def _order(core, searcher, hits, sort, wanted=None):
             columns.append(dict(zip(tied, values)))
             continue
         if not sources:
-            sources.update((i, json.loads(searcher.doc(hits[i][1]).get_first(SOURCE_FIELD)))
+            sources.update((i, loads(searcher.doc(hits[i][1]).get_first(SOURCE_FIELD)))
                            for i in tied)
         columns.append({i: sources[i].get(name) for i in tied})
 
@@ -253,7 +252,7 @@ def _fast_kind(core, name):
 
 # -- documents -----------------------------------------------------------------------
 def _render(core, searcher, addr, score, fl) -> dict:
-    source = json.loads(searcher.doc(addr).get_first(SOURCE_FIELD))
+    source = loads(searcher.doc(addr).get_first(SOURCE_FIELD))
     stored = _stored_names(core)
     if fl.all or fl.globs:
         out = {}
