@@ -293,61 +293,91 @@ def mode_load(args):
 
 
 # -- access checks ---------------------------------------------------------------------
-def time_search(base, headers, n, warmup):
-    session = requests.Session()
-    session.headers.update(headers)
-    rnd = random.Random(11)
+_SESSIONS = {}
+
+
+def time_search(base, headers, n, warmup, first=0):
+    """Milliseconds of ``n`` package_search calls (search ``first`` onwards) after
+    ``warmup`` untimed ones; one keep-alive session per site and caller."""
+    key = (base, tuple(sorted(headers.items())))
+    if key not in _SESSIONS:
+        _SESSIONS[key] = requests.Session()
+        _SESSIONS[key].headers.update(headers)
+    session = _SESSIONS[key]
     times = []
-    for k in range(warmup + n):
+    for k in range(first, first + warmup + n):
         q, facets = SEARCHES[k % len(SEARCHES)]
-        params = {"q": q or rnd.choice(WORDS), "rows": 20,
+        params = {"q": q or WORDS[k % len(WORDS)], "rows": 20,
                   "facet.field": json.dumps(facets), "facet.limit": 50}
         started = time.perf_counter()
         r = session.get(base + "/api/3/action/package_search", params=params, timeout=120)
         elapsed = (time.perf_counter() - started) * 1000
         if r.status_code != 200:
             raise SystemExit("package_search: %d %s" % (r.status_code, r.text[:300]))
-        if k >= warmup:
+        if k >= first + warmup:
             times.append(elapsed)
     return times
 
 
+def counted(core):
+    """Restricted and private documents of a core (for a reused index)."""
+    def n(q):
+        return requests.get(core + "/select", params={"q": q, "rows": 0}).json()[
+            "response"]["numFound"]
+    return {"restricted": n('access_rights:"%s"' % RESTRICTED),
+            "private": n("capacity:private"), "docs": n("*:*")}
+
+
 def mode_access(args):
+    """Both cores loaded, then two CKAN processes (one per core, ports ``--ckan-port`` and
+    the next) answer alternately, in alternating order: a machine whose load changes
+    during the run slows both sides alike."""
     proc, url = start_service(args.data_dir, args.port)
     base_core = url.rsplit("/", 1)[0]
     results = {}
+    cores = [("without", 0.0, 0.0), ("with", args.restricted, args.private)]
+    counts, ckans = {}, {}
     try:
-        cores = [("without", 0.0, 0.0), ("with", args.restricted, args.private)]
-        counts = {}
         for label, restricted, private in cores:
             core = "%s/%s_%s" % (base_core, args.core, label)
+            if args.reuse_index:
+                counts[label] = counted(core)
+                print("core %s reused: %s" % (core, counts[label]), flush=True)
+                continue
             print("core %s: %d datasets, %.0f%% restricted, %.0f%% private ..."
                   % (core, args.docs, 100 * restricted, 100 * private), flush=True)
             counts[label] = load(core, args, restricted, private)
         _names, token = create_real(argparse.Namespace(**dict(vars(args), real=0)))
-        for label, _r, _p in cores:
+        for n, (label, _r, _p) in enumerate(cores):
             core = "%s/%s_%s" % (base_core, args.core, label)
             ini = with_core(args.ckan_ini, core, os.path.join(args.data_dir,
                                                               "ckan-%s.ini" % label))
-            ckan = CKAN(ini, args.ckan_port, os.path.join(args.data_dir, "ckan.log"))
-            try:
-                for who, headers in (("anonymous", {}),
-                                     ("logged-in non-member", {"Authorization": token})):
-                    ms = time_search(ckan.url, headers, args.requests, args.warmup)
-                    results[(label, who)] = percentiles(ms)
-                    print("  %-8s %-22s p50 %7.1f ms  p95 %7.1f ms"
-                          % ((label, who) + percentiles(ms)), flush=True)
-            finally:
-                ckan.stop()
+            ckans[label] = CKAN(ini, args.ckan_port + n,
+                                os.path.join(args.data_dir, "ckan-%s.log" % label))
+        for who, headers in (("anonymous", {}),
+                             ("logged-in non-member", {"Authorization": token})):
+            times = {"without": [], "with": []}
+            for k in range(args.warmup + args.requests):
+                order = ("without", "with") if k % 2 else ("with", "without")
+                for label in order:
+                    ms = time_search(ckans[label].url, headers, 1, 0, k)
+                    if k >= args.warmup:
+                        times[label] += ms
+            for label in ("without", "with"):
+                results[(label, who)] = percentiles(times[label])
+                print("  %-8s %-22s p50 %7.1f ms  p95 %7.1f ms"
+                      % ((label, who) + percentiles(times[label])), flush=True)
     finally:
+        for ckan in ckans.values():
+            ckan.stop()
         proc.terminate()
         proc.wait()
     print()
     print("package_search p95 with and without restricted/private datasets, %d datasets, "
           "%d timed requests each (%s)" % (args.docs, args.requests,
                                           time.strftime("%Y-%m-%d %H:%M")))
-    print("(with: %d restricted, %d private)" % (counts["with"]["restricted"],
-                                                  counts["with"]["private"]))
+    print("(with: %d restricted, %d private; the two sites answered alternately)"
+          % (counts["with"]["restricted"], counts["with"]["private"]))
     print()
     print("| caller | p95 without | p95 with | ratio | target | ok |")
     print("|---|---:|---:|---:|---|---|")
@@ -383,9 +413,12 @@ def main():
     ap.add_argument("--private", type=float, default=0.05)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=20)
+    ap.add_argument("--reuse-index", action="store_true",
+                    help="--mode access: time the cores of the previous run again")
     args = ap.parse_args()
-    shutil.rmtree(args.data_dir, ignore_errors=True)
-    os.makedirs(args.data_dir)
+    if not args.reuse_index:
+        shutil.rmtree(args.data_dir, ignore_errors=True)
+    os.makedirs(args.data_dir, exist_ok=True)
     return mode_load(args) if args.mode == "load" else mode_access(args)
 
 

@@ -8,10 +8,10 @@
 # visitor and as a logged-in non-member, on 100,000 datasets with no restricted/private
 # dataset and with 10% restricted + 5% private, and the ratio against the 10% target.
 # Needs the catalogue set up once (bash scripts/run.sh: .run/ckan.ini). Its own database
-# (ckan_bench_locust, recreated), ports (search 8989, CKAN 5059), Redis database
-# ($MIGRATION_BENCH_REDIS_DB, default 15) and .run/bench-locust/.
+# (ckan_bench_locust, recreated), ports (search 8989, CKAN 5059; --mode access also 5060),
+# Redis database ($MIGRATION_BENCH_REDIS_DB, default 15) and .run/bench-locust/.
 #   bash scripts/bench-locust.sh [--datasets 100000] [--users 20] [--run-time 5m] [--real 200]
-#   bash scripts/bench-locust.sh --mode access [--datasets 100000] [--requests 200]
+#   bash scripts/bench-locust.sh --mode access [--datasets 100000] [--requests 200] [--reuse-index]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -32,7 +32,7 @@ if [ ! -x "$ROOT/.venv/bin/locust" ]; then
     echo "bench-locust: locust is missing; run: .venv/bin/pip install -e '.[test]'" >&2
     exit 1
 fi
-for port in $SEARCH_PORT $CKAN_PORT; do
+for port in $SEARCH_PORT $CKAN_PORT $((CKAN_PORT + 1)); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
         echo "bench-locust: port $port is taken; stop what listens there and retry" >&2
         exit 1
