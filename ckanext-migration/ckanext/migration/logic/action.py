@@ -316,6 +316,20 @@ def package_search(original_action, context, data_dict):
     return original_action(context, cleaned)
 
 
+@tk.side_effect_free
+@tk.chained_action
+def dcat_catalog_show(original_action, context, data_dict):
+    """ckanext-dcat's catalogue page (``/catalog.ttl?page=N``), the same graph written faster
+    (profiles/catalog.py)."""
+    from ckanext.dcat.logic import _pagination_info, _search_ckan_datasets
+    from ckanext.migration.profiles import catalog
+    tk.check_access("dcat_catalog_show", context, data_dict)
+    query = _search_ckan_datasets(context, data_dict)
+    return catalog.serialize_catalog(query["results"], data_dict.get("format"),
+                                     _pagination_info(query, data_dict),
+                                     data_dict.get("profiles"))
+
+
 def get_actions() -> dict:
     from ckanext.migration.corrections.logic import get_actions as corrections_actions
     from ckanext.migration.access.logic import get_actions as access_actions
@@ -324,4 +338,4 @@ def get_actions() -> dict:
                                     migration_harvest_dashboard,
                                     migration_broken_links, migration_compare,
                                     migration_handbook, migration_harvest_source_test,
-                                    package_search)}
+                                    package_search, dcat_catalog_show)}
