@@ -14,7 +14,8 @@ CKAN process must not grow with the number of pages read.
    the pages following ``hydra:nextPage`` and samples the RSS of the CKAN process (psutil) every
    ``--sample-ms``: pages/s, datasets/s, peak RSS and its growth over the warmed-up baseline;
 3. reads the pages once over one keep-alive connection and once with a new connection per
-   page ("separate requests");
+   page ("separate requests"), and once (keep-alive) from a CKAN serving the catalogue with
+   stock ckanext-dcat's serializer (``ckanext.migration.dcat.stock_catalog``), to compare;
 4. checks that the peak RSS at the largest page count is < 110% of that at the smallest.
 
     python benchmarks/catalog_stream.py --docs 100000 --ckan-ini .run/bench-catalog/ckan.ini
@@ -183,8 +184,15 @@ def bench_index_batch(session, url, docs):
 class CKAN:
     """A fresh `ckan run` process (no reloader: one process) and its memory sampler."""
 
-    def __init__(self, ini, port, log):
+    def __init__(self, ini, port, log, stock=False):
         self.port, self.log = port, log
+        if stock:
+            # the same site served by ckanext-dcat's own serializer (same datasets, same run)
+            derived = ini[:-len(".ini")] + "-stock.ini"
+            with open(ini) as src, open(derived, "w") as out:
+                out.write(src.read().replace(
+                    "[app:main]\n", "[app:main]\nckanext.migration.dcat.stock_catalog = true\n", 1))
+            ini = derived
         self.proc = subprocess.Popen(
             [os.path.join(os.path.dirname(sys.executable), "ckan"), "-c", ini, "run",
              "-H", "127.0.0.1", "-p", str(port), "--disable-reloader"],
@@ -266,8 +274,8 @@ def read_pages(base_url, pages, keep_alive=True, query=""):
     return n_datasets, n_bytes, time.perf_counter() - started
 
 
-def run_once(args, pages, keep_alive=True):
-    ckan = CKAN(args.ckan_ini, args.ckan_port, args.log)
+def run_once(args, pages, keep_alive=True, stock=False):
+    ckan = CKAN(args.ckan_ini, args.ckan_port, args.log, stock)
     try:
         read_pages(ckan.url, 2, keep_alive)  # warm-up: imports, profiles, first queries
         baseline = ckan.rss()
@@ -280,13 +288,14 @@ def run_once(args, pages, keep_alive=True):
     return {"pages": pages, "datasets": datasets, "mb": nbytes / 1e6, "seconds": seconds,
             "pages_per_s": pages / seconds, "datasets_per_s": datasets / seconds,
             "baseline_mb": baseline / 2**20, "peak_mb": peak / 2**20, "end_mb": after / 2**20,
-            "growth_mb": (peak - baseline) / 2**20, "keep_alive": keep_alive}
+            "growth_mb": (peak - baseline) / 2**20, "keep_alive": keep_alive,
+            "serializer": "stock" if stock else "ours"}
 
 
 def show(r):
-    print("  %4d pages (%6d datasets, %6.1f MB Turtle) %s: %.2f pages/s, %.0f datasets/s; "
+    print("  %-5s %4d pages (%6d datasets, %6.1f MB Turtle) %s: %.2f pages/s, %.0f datasets/s; "
           "CKAN RSS baseline %.1f MB, peak %.1f MB (+%.1f MB), end %.1f MB"
-          % (r["pages"], r["datasets"], r["mb"],
+          % (r["serializer"], r["pages"], r["datasets"], r["mb"],
              "keep-alive" if r["keep_alive"] else "separate ", r["pages_per_s"],
              r["datasets_per_s"], r["baseline_mb"], r["peak_mb"], r["growth_mb"], r["end_mb"]),
           flush=True)
@@ -310,6 +319,8 @@ def main():
     ap.add_argument("--skip-separate", action="store_true",
                     help="skip the run with a new connection per page")
     ap.add_argument("--max-growth", type=float, default=0.10)
+    ap.add_argument("--skip-stock", action="store_true",
+                    help="skip the runs with stock ckanext-dcat's serializer")
     args = ap.parse_args()
     args.log = os.path.join(args.data_dir, "ckan.log")
     page_counts = sorted(int(p) for p in args.pages.split(","))
@@ -332,9 +343,10 @@ def main():
               "page), fresh CKAN process per run:", flush=True)
         results = []
         for pages in page_counts:
-            r = run_once(args, pages)
-            show(r)
-            results.append(r)
+            for stock in (False,) if args.skip_stock else (False, True):
+                r = run_once(args, pages, stock=stock)
+                show(r)
+                results.append(r)
         if not args.skip_separate:
             for pages in page_counts[:2]:
                 r = run_once(args, pages, keep_alive=False)
@@ -346,11 +358,22 @@ def main():
         proc.terminate()
         proc.wait()
 
-    kept = [r for r in results if r["keep_alive"]]
+    kept = [r for r in results if r["keep_alive"] and r["serializer"] == "ours"]
+    for r in kept:
+        same = [x for x in results if x["keep_alive"] and x["serializer"] == "stock"
+                and x["pages"] == r["pages"]]
+        if same:
+            print("%d pages: ours %.2f pages/s, stock ckanext-dcat %.2f pages/s: x%.2f; "
+                  "peak RSS %.1f vs %.1f MB" % (r["pages"], r["pages_per_s"],
+                                               same[0]["pages_per_s"],
+                                               r["pages_per_s"] / same[0]["pages_per_s"],
+                                               r["peak_mb"], same[0]["peak_mb"]))
     small, large = kept[0], kept[-1]
     checks = [
         ("every page has %d datasets" % args.per_page,
          all(r["datasets"] == r["pages"] * args.per_page for r in results)),
+        ("%.2f pages/s of %d datasets (issue 15: >= 10)" % (large["pages_per_s"], args.per_page),
+         large["pages_per_s"] >= 10),
         ("peak RSS at %d pages < %d%% over %d pages (%.1f vs %.1f MB)"
          % (large["pages"], 100 * (1 + args.max_growth), small["pages"], large["peak_mb"],
             small["peak_mb"]),

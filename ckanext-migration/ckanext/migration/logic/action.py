@@ -323,6 +323,8 @@ def dcat_catalog_show(original_action, context, data_dict):
     (profiles/catalog.py)."""
     from ckanext.dcat.logic import _pagination_info, _search_ckan_datasets
     from ckanext.migration.profiles import catalog
+    if tk.asbool(tk.config.get("ckanext.migration.dcat.stock_catalog")):
+        return original_action(context, data_dict)
     tk.check_access("dcat_catalog_show", context, data_dict)
     query = _search_ckan_datasets(context, data_dict)
     return catalog.serialize_catalog(query["results"], data_dict.get("format"),
