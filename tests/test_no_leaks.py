@@ -354,6 +354,8 @@ RESTRICTED_PATHS = [
     RPath("restricted-dcat-dataset-ttl", "/dataset/<R>.ttl", "/dataset/{rname}.ttl",
           ENTITLED_SHOWN),
     RPath("restricted-dcat-catalog-ttl", "/catalog.ttl", "/catalog.ttl", public=PUBLIC_FILE),
+    RPath("restricted-activity-org-api", "organization_activity_list of A (stored copies)",
+          "/api/3/action/organization_activity_list?id=org-a", public=PUBLIC_FILE),
     RPath("restricted-export-csv", "/dataset/export.csv (resource formats only)",
           "/dataset/export.csv", public="CSV"),
 ]
@@ -607,18 +609,23 @@ def _build(w):
                             context={"user": w.personas[persona].user["name"]})
     model.Session.commit()
     for path in PATHS:
-        for persona in PERSONAS:
+        for persona in _askers(path):
             w.baseline[path.id, persona] = w.fetch(path, persona, "missing")
 
     # 3. P, made by its organisation's editor
     w.names["p"] = _publish(MARK, "kwsecret", "qzleak-private", org_a["id"], member["name"],
                             private=True, harvest=harvest)
     for path in PATHS:
-        for persona in PERSONAS:
+        for persona in _askers(path):
             w.after[path.id, persona] = w.fetch(path, persona, "p")
     for path in RESTRICTED_PATHS:
         for persona in PERSONAS:
             w.restricted[path.id, persona] = w.fetch(path, persona, "r")
+
+
+def _askers(path):
+    """The three personas, and those entitled ones that see P there."""
+    return NEGATIVE + tuple(who for who in ENTITLED if who in path.shows)
 
 
 def _restricted(admin, org):
@@ -743,3 +750,4 @@ def test_every_path_can_fail_or_reads_no_dataset():
     P's kind), except those reading no dataset at all."""
     no_dataset = {"sitemap", "skos-index", "skos-glossary", "skos-migration"}
     assert {p.id for p in PATHS if not p.shows} == no_dataset
+    assert [p.id for p in RESTRICTED_PATHS if not (p.shows or p.public)] == []
