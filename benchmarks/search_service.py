@@ -191,22 +191,38 @@ def bench_in_process(data_dir, queries, pivots):
     from ckanext.migration.searchservice.schema import load_schema
     core = Core("bench", os.path.join(data_dir, "data", "bench"), load_schema(SCHEMA))
     searcher = core.searcher()
-    select_ms, raw_ms = _time_select(core, queries)[0], []
     # raw tantivy: the query built once, then search + aggregation only
     from ckanext.migration.searchservice.request import (Occur, Params, Q, combine,
                                                          parse_query)
+    raw = []
     for params in queries:
         p = Params(params)
         clauses = [(Occur.Must, parse_query(core, p.get("q"), "dismax", p))]
         clauses += [(Occur.Must, Q.const_score_query(parse_query(core, fq, "lucene", p), 0.0))
                     for fq in p.getlist("fq")]
-        query = combine(clauses)
         aggs = {f: {"terms": {"field": _path(core, f), "size": 50}}
                 for f in p.getlist("facet.field")}
-        t = time.perf_counter()
+        raw.append((combine(clauses), aggs))
+
+    def run_raw(query, aggs):
+        t, c = time.perf_counter(), time.process_time()
         searcher.search(query, 21)
         searcher.aggregate(query, aggs)
-        raw_ms.append((time.perf_counter() - t) * 1000)
+        return (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+
+    # both warmed up, then timed query by query in turn: the same load on both sides
+    # of each comparison when other jobs share the machine
+    _time_select(core, queries[:20])
+    for query, aggs in raw[:20]:
+        run_raw(query, aggs)
+    select_ms, select_cpu, raw_ms, raw_cpu = [], [], [], []
+    for params, (query, aggs) in zip(queries, raw):
+        (wall,), (cpu,) = _time_select(core, [params])
+        select_ms.append(wall)
+        select_cpu.append(cpu)
+        wall, cpu = run_raw(query, aggs)
+        raw_ms.append(wall)
+        raw_cpu.append(cpu)
     (pivot_ms, pivot_cpu_ms), pivot_raw_ms = _time_select(core, pivots), []
     nested = {"p": {"terms": {"field": "gcm_objectives", "size": 1000},
                     "aggs": {"p": {"terms": {"field": "countries", "size": 1000}}}}}
@@ -219,12 +235,12 @@ def bench_in_process(data_dir, queries, pivots):
         pivot_raw_ms.append((time.perf_counter() - t) * 1000)
     core.close()
     return [percentiles(ms) for ms in (select_ms, raw_ms, pivot_ms, pivot_raw_ms,
-                                       pivot_cpu_ms)]
+                                       pivot_cpu_ms, select_cpu, raw_cpu)]
 
 
 def _time_select(core, queries):
     """Wall and CPU milliseconds of the service's parse_select() + select() per query;
-    CPU time (of the whole process: facets are counted in a second thread) is about
+    CPU time (of the whole process: tantivy may use threads of its own) is about
     what an idle machine's wall time would be, when other processes share the CPUs."""
     from ckanext.migration.searchservice.request import Params, parse_select
     from ckanext.migration.searchservice.select import select
@@ -321,14 +337,18 @@ def main():
     finally:
         proc.terminate()
         proc.wait()
-    (sp50, sp95), (rp50, rp95), (pp50, pp95), (np50, np95), (cp50, cp95) = \
-        bench_in_process(data_dir, queries, pivots)
+    (sp50, sp95), (rp50, rp95), (pp50, pp95), (np50, np95), (cp50, cp95), \
+        (scp50, scp95), (rcp50, rcp95) = bench_in_process(data_dir, queries, pivots)
     results.update(select_p50_ms=sp50, select_p95_ms=sp95, raw_p50_ms=rp50, raw_p95_ms=rp95,
                    pivot_select_p50_ms=pp50, pivot_select_p95_ms=pp95,
                    pivot_raw_p50_ms=np50, pivot_raw_p95_ms=np95,
                    pivot_select_cpu_p50_ms=cp50, pivot_select_cpu_p95_ms=cp95)
+    results.update(select_cpu_p50_ms=scp50, select_cpu_p95_ms=scp95,
+                   raw_cpu_p50_ms=rcp50, raw_cpu_p95_ms=rcp95)
     print("same queries in process: service select() p50 %.1f ms, p95 %.1f ms; "
           "raw tantivy (baseline) p50 %.1f ms, p95 %.1f ms" % (sp50, sp95, rp50, rp95))
+    print("  CPU time: service select() p50 %.1f ms, p95 %.1f ms; raw tantivy p50 %.1f ms, "
+          "p95 %.1f ms" % (scp50, scp95, rcp50, rcp95))
     print("service overhead over raw tantivy at p95: %.1f ms (HTTP included: %.1f ms)"
           % (sp95 - rp95, results["direct_p95_ms"] - rp95))
     print("coverage matrix in process: service select() p50 %.1f ms, p95 %.1f ms (CPU "

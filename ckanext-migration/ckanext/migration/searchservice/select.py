@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import fnmatch
-import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import tantivy
 
@@ -14,59 +11,23 @@ from .request import SelectRequest
 
 
 def select(core, request: SelectRequest) -> dict:
+    # (counting the facets in a second thread while this one finds the page was tried:
+    # tantivy lets go of the GIL, but on a busy machine waiting for the other thread to
+    # be scheduled cost more than it saved)
     searcher = core.searcher()
-    facets = None
-    if request.facets is not None:
-        # tantivy lets go of the GIL while it searches: the facets are counted in
-        # another thread while this one finds and renders the page
-        facets = _FACET_POOL.run(facet_counts, searcher, request.query, request.facets,
-                                 request.pivots)
     hits, num_found, max_score = _search(core, searcher, request.query, request.sort,
                                          request.start, request.rows)
     fl = request.fl
     docs = [_render(core, searcher, addr, score, fl) for score, addr in hits]
-    counts = facets.result() if facets is not None else None
     response = {"numFound": num_found, "start": request.start, "numFoundExact": True,
                 "docs": docs}
     if fl.score:
         response["maxScore"] = max_score
     out = {"response": response}
-    if facets is not None:
-        out["facet_counts"] = counts
+    if request.facets is not None:
+        out["facet_counts"] = facet_counts(searcher, request.query, request.facets,
+                                           request.pivots)
     return out
-
-
-class _Pool:
-    """A few threads for facet counting; when all are busy (many requests at once, the
-    CPUs are busy anyway) the work is done in the calling thread, never queued."""
-
-    def __init__(self, size: int):
-        self._executor = ThreadPoolExecutor(size, thread_name_prefix="facets")
-        self._free = threading.Semaphore(size)
-
-    def run(self, fn, *args):
-        if not self._free.acquire(blocking=False):
-            return _Done(fn, args)
-        try:
-            future = self._executor.submit(fn, *args)
-        except RuntimeError:  # shutting down
-            self._free.release()
-            return _Done(fn, args)
-        future.add_done_callback(lambda _f: self._free.release())
-        return future
-
-
-class _Done:
-    """The same face as a future, computed on demand in the calling thread."""
-
-    def __init__(self, fn, args):
-        self._fn, self._args = fn, args
-
-    def result(self):
-        return self._fn(*self._args)
-
-
-_FACET_POOL = _Pool(max(2, min(os.cpu_count() or 2, 8)))
 
 
 # -- search and sort -----------------------------------------------------------------
