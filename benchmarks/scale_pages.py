@@ -104,8 +104,8 @@ def make_catalogue(args):
     return names, token, notes
 
 
-def access_checks(base, token, names):
-    """The permission labels at work: the private dataset is hidden from anonymous
+def data_checks(base, token, names):
+    """What the pages count, and the permission labels at work: the private dataset is hidden from anonymous
     visitors and visible to the sysadmin; the restricted one is public."""
     admin = {"Authorization": token}
     status = lambda path, h=None: requests.get(base + path, headers=h or {},  # noqa: E731
@@ -114,7 +114,18 @@ def access_checks(base, token, names):
         base + "/api/3/action/package_search", params={"rows": 0, "include_private": "true"},
         headers=h or {}, timeout=120).json()["result"]["count"]
     anon, sysadmin = count(), count(admin)
+    action = lambda name, **params: requests.get(  # noqa: E731
+        base + "/api/3/action/" + name, params=params, timeout=120).json()["result"]
+    home, coverage = action("migration_overview", recent=0), action("migration_coverage")
+    filled = sum(1 for row in coverage["rows"] for n in row["cells"].values() if n)
+    every, org = action("migration_handbook"), action("migration_handbook", id=ORG)
     return [
+        # what the pages show: zeros would mean the figures time empty pages
+        ("front door counts %d datasets (anonymous search: %d)" % (home["count"], anon),
+         home["count"] == anon),
+        ("coverage: %d of %d cells filled" % (filled, coverage["cells"]), filled > 0),
+        ("handbook: %d datasets; %s: %d" % (every["count"], ORG, org["count"]),
+         every["count"] == anon and 0 < org["count"] < anon),
         ("private dataset: anonymous %d, sysadmin %d"
          % (status("/dataset/" + names[0]), status("/dataset/" + names[0], admin)),
          status("/dataset/" + names[0]) == 404 and status("/dataset/" + names[0], admin) == 200),
@@ -130,7 +141,7 @@ def bench(args, names, token):
     session = requests.Session()
     rows = []
     try:
-        checks = access_checks(ckan.url, token, names)
+        checks = data_checks(ckan.url, token, names)
         for label, path, target, stated, as_admin in pages(names[2]):
             headers = {"Authorization": token} if as_admin else {}
 
