@@ -49,11 +49,15 @@ class SerializeMixin:
 
     def _concept(self, name, term):
         concept = URIRef(term.uri)
+        in_scheme = (concept, SKOS.inScheme, scheme(name))
+        if in_scheme in self.g:
+            # written whole for an earlier dataset of the catalogue page (added last below)
+            return concept
         self.g.add((concept, RDF.type, SKOS.Concept))
         # the vocabulary's label in every language it has (English, French, Spanish, Arabic)
         for lang, text in term.texts("label").items():
             self.g.add((concept, SKOS.prefLabel, Literal(text, lang=lang)))
-        self.g.add((concept, SKOS.inScheme, scheme(name)))
+        self.g.add(in_scheme)
         return concept
 
     def _add_values(self, subject, predicate, name, values):
