@@ -35,7 +35,7 @@ class ConformanceMixin:
                         g.add((dist, DCAT.mediaType, node))
                         g.add((node, RDF.type, DCT.MediaType))
         concepts = list(g.objects(dataset_ref, DCAT.theme))
-        for agent in g.subjects(RDF.type, FOAF.Agent):
+        for agent in self._agents_to_check(dataset_ref):
             concepts += list(g.objects(agent, DCT.type))
         for concept in concepts:
             if isinstance(concept, URIRef) and (concept, RDF.type, None) not in g:
@@ -44,6 +44,18 @@ class ConformanceMixin:
                 tail = re.split(r"[/#]", str(concept).rstrip("/#"))[-1]
                 label = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", tail).replace("_", " ")
                 g.add((concept, SKOS.prefLabel, Literal(label or str(concept), lang=LANG)))
+
+    def _agents_to_check(self, dataset_ref):
+        """The agents whose ``dct:type`` concepts may lack a class: those new in the graph
+        and the dataset's own (its profiles add types to its agents only); those of the
+        datasets before it on a catalogue page were checked then (a concept once typed stays
+        typed), and checking every agent again for each dataset made a page quadratic."""
+        g = self.g
+        agents = set(g.subjects(RDF.type, FOAF.Agent))
+        seen = g.__dict__.setdefault("_migration_agents_checked", set())
+        check = (agents - seen) | {o for o in g.objects(dataset_ref, None) if o in agents}
+        seen |= agents
+        return check
 
     def _conform_catalog(self, catalog_ref):
         """Catalogue description, publisher and language as DCAT-AP 3 requires them."""
