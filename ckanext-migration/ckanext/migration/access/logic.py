@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import ckan.plugins.toolkit as tk
 from ckan import authz, model
 
+from ckanext.migration.logic.visibility import visible_package
+
 from ckanext.migration import access
 from ckanext.migration.access import mail
 from ckanext.migration.access.tables import EVENTS, STATUSES, AccessEvent, AccessRequest
@@ -35,17 +37,6 @@ def _account(context) -> model.User:
     if account is None:
         raise tk.NotAuthorized(tk._("Log in to see or make access requests"))
     return account
-
-
-def _visible_package(context: dict, package_id) -> model.Package:
-    pkg = model.Package.get(str(package_id or ""))
-    if pkg is None or pkg.state != "active":
-        raise tk.ObjectNotFound(tk._("Dataset not found"))
-    try:
-        tk.check_access("package_show", dict(context), {"id": pkg.id})
-    except tk.NotAuthorized:
-        raise tk.ObjectNotFound(tk._("Dataset not found"))
-    return pkg
 
 
 def admin_org_ids(user_name: str) -> list:
@@ -138,7 +129,7 @@ def migration_access_request_create(context, data_dict):
     dataset; the organisation's admins are mailed."""
     tk.check_access("migration_access_request_create", context, data_dict)
     account = _account(context)
-    pkg = _visible_package(context, data_dict.get("package_id"))
+    pkg = visible_package(context, data_dict.get("package_id"))
     if not access.is_restricted(pkg):
         raise tk.ValidationError({"package_id": [tk._(
             "This dataset is not restricted: its data files are open to all who see it")]})

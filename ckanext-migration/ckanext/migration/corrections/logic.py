@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import ckan.plugins.toolkit as tk
 from ckan import authz, model
 
+from ckanext.migration.logic.visibility import visible_package
+
 from ckanext.migration.corrections import activity, mail
 from ckanext.migration.corrections.tables import (ANSWERED, KINDS, STATUSES, Correction,
                                                   CorrectionComment)
@@ -28,25 +30,12 @@ def _user(context):
     return model.User.get(name) if name else None
 
 
-def _visible_package(context: dict, package_id) -> model.Package:
-    """The dataset, or ObjectNotFound when it is missing, deleted or hidden from the caller
-    (a private dataset's corrections must not be known to exist)."""
-    pkg = model.Package.get(str(package_id or ""))
-    if pkg is None or pkg.state != "active":
-        raise tk.ObjectNotFound(tk._("Dataset not found"))
-    try:
-        tk.check_access("package_show", dict(context), {"id": pkg.id})
-    except tk.NotAuthorized:
-        raise tk.ObjectNotFound(tk._("Dataset not found"))
-    return pkg
-
-
 def _get(context: dict, correction_id) -> tuple:
     correction = model.Session.get(Correction, str(correction_id or ""))
     if correction is None:
         raise tk.ObjectNotFound(tk._("Correction not found"))
     try:
-        pkg = _visible_package(context, correction.package_id)
+        pkg = visible_package(context, correction.package_id)
     except tk.ObjectNotFound:
         raise tk.ObjectNotFound(tk._("Correction not found"))
     return correction, pkg
@@ -173,7 +162,7 @@ def correction_create(context, data_dict):
     :param evidence_url: a link to the evidence (optional, http or https)
     :param reporter_email: the reporter's address, when reporting without logging in
     """
-    pkg = _visible_package(context, data_dict.get("package_id"))
+    pkg = visible_package(context, data_dict.get("package_id"))
     tk.check_access("correction_create", context, {"package_id": pkg.id})
     user = _user(context)
     report = _validate_report(data_dict, pkg, anonymous=user is None)
@@ -257,7 +246,7 @@ def correction_list(context, data_dict):
             visible = visible | model.Package.owner_org.in_(orgs)
         query = query.filter(visible)
     if data_dict.get("package_id"):
-        pkg = _visible_package(context, data_dict["package_id"])
+        pkg = visible_package(context, data_dict["package_id"])
         query = query.filter(Correction.package_id == pkg.id)
     if data_dict.get("organization"):
         org = model.Group.get(data_dict["organization"])

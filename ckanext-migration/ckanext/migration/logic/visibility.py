@@ -14,6 +14,20 @@ import ckan.plugins.toolkit as tk
 from ckan import model
 
 
+def visible_package(context: dict, package_id) -> model.Package:
+    """The dataset, or ObjectNotFound when it is missing, deleted or hidden from the caller:
+    what hangs off a private dataset (its corrections, access requests) must not be known
+    to exist."""
+    pkg = model.Package.get(str(package_id or ""))
+    if pkg is None or pkg.state != "active":
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    try:
+        tk.check_access("package_show", dict(context), {"id": pkg.id})
+    except tk.NotAuthorized:
+        raise tk.ObjectNotFound(tk._("Dataset not found"))
+    return pkg
+
+
 def _visible_values(context, field: str) -> set:
     found = tk.get_action("package_search")({"user": context.get("user")}, {
         "q": "*:*", "rows": 0, "facet.field": [field], "facet.limit": -1,

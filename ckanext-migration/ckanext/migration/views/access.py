@@ -15,6 +15,7 @@ from ckan import model
 
 from ckanext.migration import access
 from ckanext.migration.access.tables import EVENTS
+from ckanext.migration.views.pages import context, dataset_or_404
 
 log = logging.getLogger(__name__)
 
@@ -24,23 +25,11 @@ REQUEST_FIELDS = ("requester_name", "email", "organisation", "purpose", "intende
 AUDIT_FILTERS = ("package_id", "user", "event", "date_from", "date_to")
 
 
-def _context() -> dict:
-    user = tk.current_user.name if tk.current_user.is_authenticated else ""
-    return {"user": user}
-
-
-def _dataset(id: str) -> dict:
-    try:
-        return tk.get_action("package_show")(dict(_context(), for_view=True), {"id": id})
-    except (tk.ObjectNotFound, tk.NotAuthorized):
-        return tk.abort(404, tk._("Dataset not found"))
-
-
 def _request_page(pkg, form=None, errors=None, status=200):
     mine = []
     if tk.current_user.is_authenticated:
         mine = tk.get_action("migration_access_request_list")(
-            _context(), {"package_id": pkg["id"], "mine": True})
+            context(), {"package_id": pkg["id"], "mine": True})
     if form is None:
         account = tk.current_user if tk.current_user.is_authenticated else None
         form = {"requester_name": getattr(account, "fullname", "") or "",
@@ -57,13 +46,13 @@ def _request_page(pkg, form=None, errors=None, status=200):
 
 
 def request_access(id):
-    pkg = _dataset(id)
+    pkg = dataset_or_404(id)
     if tk.request.method != "POST":
         return _request_page(pkg)
     form = {k: tk.request.form.get(k, "") for k in REQUEST_FIELDS}
     try:
         tk.get_action("migration_access_request_create")(
-            _context(), dict(form, package_id=pkg["id"]))
+            context(), dict(form, package_id=pkg["id"]))
     except tk.NotAuthorized as e:
         return tk.abort(403, str(e))
     except tk.ValidationError as e:
@@ -86,7 +75,7 @@ def requests(errors=None, failed_id=None, status=200):
     filters = {k: args.get(k, "") for k in ("status", "package_id")}
     try:
         found = tk.get_action("migration_access_request_list")(
-            _context(), {k: v for k, v in filters.items() if v})
+            context(), {k: v for k, v in filters.items() if v})
     except tk.ValidationError as e:
         errors, found, status = e.error_dict, [], 400
     from ckanext.migration.access.logic import admin_org_ids
@@ -103,7 +92,7 @@ def decide(request_id):
     action = "migration_access_request_revoke" if form["decision"] == "revoke" \
         else "migration_access_request_decide"
     try:
-        tk.get_action(action)(_context(), dict({k: v for k, v in form.items() if v},
+        tk.get_action(action)(context(), dict({k: v for k, v in form.items() if v},
                                                id=request_id))
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Access request not found"))
@@ -124,7 +113,7 @@ def audit():
     errors, rows, status = {}, [], 200
     try:
         rows = tk.get_action("migration_access_audit_list")(
-            _context(), {k: v for k, v in filters.items() if v})
+            context(), {k: v for k, v in filters.items() if v})
     except tk.NotAuthorized as e:
         return tk.abort(403, str(e))
     except tk.ValidationError as e:

@@ -7,6 +7,7 @@ from flask import Blueprint
 import ckan.plugins.toolkit as tk
 
 from ckanext.migration.corrections.tables import KINDS, STATUSES
+from ckanext.migration.views.pages import context, dataset_or_404
 
 corrections = Blueprint("migration_corrections", __name__)
 PER_PAGE = 25
@@ -14,23 +15,11 @@ REPORT_FIELDS = ("kind", "description", "field", "resource_id", "evidence_url",
                  "reporter_email")
 
 
-def _context() -> dict:
-    user = tk.current_user.name if tk.current_user.is_authenticated else ""
-    return {"user": user}
-
-
-def _dataset(id: str) -> dict:
-    try:
-        return tk.get_action("package_show")(dict(_context(), for_view=True), {"id": id})
-    except (tk.ObjectNotFound, tk.NotAuthorized):
-        return tk.abort(404, tk._("Dataset not found"))
-
-
 def _thread(pkg: dict, form=None, errors=None, status=200, answer_errors=None):
-    found = tk.get_action("correction_list")(_context(), {"package_id": pkg["id"],
+    found = tk.get_action("correction_list")(context(), {"package_id": pkg["id"],
                                                          "limit": 100})
     try:
-        can_report = tk.check_access("correction_create", _context(),
+        can_report = tk.check_access("correction_create", context(),
                                      {"package_id": pkg["id"]})
     except tk.NotAuthorized:
         can_report = False
@@ -43,14 +32,14 @@ def _thread(pkg: dict, form=None, errors=None, status=200, answer_errors=None):
 
 
 def thread(id):
-    return _thread(_dataset(id))
+    return _thread(dataset_or_404(id))
 
 
 def report(id):
-    pkg = _dataset(id)
+    pkg = dataset_or_404(id)
     form = {k: tk.request.form.get(k, "") for k in REPORT_FIELDS}
     try:
-        made = tk.get_action("correction_create")(_context(), dict(form, package_id=pkg["id"]))
+        made = tk.get_action("correction_create")(context(), dict(form, package_id=pkg["id"]))
     except tk.NotAuthorized as e:
         return tk.abort(403, str(e))
     except tk.ValidationError as e:
@@ -61,10 +50,10 @@ def report(id):
 
 
 def update(id, correction_id):
-    pkg = _dataset(id)
+    pkg = dataset_or_404(id)
     form = {k: tk.request.form.get(k, "") for k in ("status", "answer", "comment")}
     try:
-        tk.get_action("correction_update")(_context(), dict(
+        tk.get_action("correction_update")(context(), dict(
             {k: v for k, v in form.items() if v}, id=correction_id))
     except tk.ObjectNotFound:
         return tk.abort(404, tk._("Correction not found"))
@@ -87,7 +76,7 @@ def index():
         page = 1
     errors = {}
     try:
-        found = tk.get_action("correction_list")(_context(), dict(
+        found = tk.get_action("correction_list")(context(), dict(
             {k: v for k, v in filters.items() if v}, limit=PER_PAGE,
             offset=(page - 1) * PER_PAGE))
     except tk.ValidationError as e:

@@ -1,8 +1,23 @@
-"""What the country and objective page families share: an index drawn from the overview
-counts, and a page per entity with a canonical id."""
+"""What page families share: the caller's context, a dataset page's dataset (404 when the
+caller may not see it), and for the country and objective families an index drawn from the
+overview counts and a page per entity with a canonical id."""
 from flask import Blueprint
 
 import ckan.plugins.toolkit as tk
+
+
+def context() -> dict:
+    """The logged-in visitor's action context (anonymous: no user)."""
+    user = tk.current_user.name if tk.current_user.is_authenticated else ""
+    return {"user": user}
+
+
+def dataset_or_404(id: str) -> dict:
+    """The dataset as its page shows it, or a 404 alike for missing and hidden ones."""
+    try:
+        return tk.get_action("package_show")(dict(context(), for_view=True), {"id": id})
+    except (tk.ObjectNotFound, tk.NotAuthorized):
+        return tk.abort(404, tk._("Dataset not found"))
 
 
 def entity_blueprint(family: str, action: str, key: str) -> Blueprint:
