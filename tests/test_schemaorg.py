@@ -87,7 +87,7 @@ def test_schemaorg_parses_as_rdf_and_handles_open_periods_and_no_creator(app):
     pkg = _create(name="open-period", temporal_coverage=[{"start": "2015"}], creator=[],
                   countries=[], regions=["002"])
     page = BeautifulSoup(app.get("/dataset/open-period").body, "html.parser")
-    g = Graph().parse(data=page.select_one('script[type="application/ld+json"]').string,
+    g = Graph().parse(data=str(page.select_one('script[type="application/ld+json"]').string),
                       format="json-ld")
     (ds,) = g.subjects(RDF.type, URIRef(SCHEMA + "Dataset"))
     s = lambda p: URIRef(SCHEMA + p)  # noqa: E731
