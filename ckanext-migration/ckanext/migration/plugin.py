@@ -11,6 +11,7 @@ from ckanext.migration import (cli, facets, helpers, indexing, multilingual, ove
                                tabular, views)
 from ckanext.migration.views import download
 from ckanext.migration.harvesting import dcat as dcat_mapping
+from ckanext.migration.profiles import fragments as catalog_fragments
 from ckanext.migration.logic import action, auth, validators, visibility
 
 
@@ -85,8 +86,9 @@ class MigrationPlugin(p.SingletonPlugin, DefaultTranslation):
         return overview.drop_untracked_sort(search_params)
 
     def before_dataset_index(self, pkg_dict):
-        # a restricted dataset's links never reach the index
-        return access.before_index(indexing.before_index(pkg_dict))
+        # a restricted dataset's links never reach the index, nor its catalogue fragment
+        return catalog_fragments.before_index(
+            access.before_index(indexing.before_index(pkg_dict)))
 
     def after_dataset_search(self, search_results, search_params):
         facets.relabel(search_results.get("search_facets", {}))

@@ -288,6 +288,10 @@ _BOOL_PARAMS = ("include_private", "include_drafts", "include_deleted")
 _TEXT_PARAMS = ("q", "fq", "sort", "qf", "defType", "facet", "df", "q.op", "mm", "tie")
 
 
+# the fields dcat_catalog_show's search asks for (set in its context)
+_CATALOG_FL = "migration.catalog_fl"
+
+
 @tk.side_effect_free
 @tk.chained_action
 def package_search(original_action, context, data_dict):
@@ -313,23 +317,38 @@ def package_search(original_action, context, data_dict):
         cleaned[key] = value
     if errors:
         raise tk.ValidationError(errors)
+    if context.get(_CATALOG_FL):
+        cleaned["fl"] = context.pop(_CATALOG_FL)
     return original_action(context, cleaned)
 
 
 @tk.side_effect_free
 @tk.chained_action
 def dcat_catalog_show(original_action, context, data_dict):
-    """ckanext-dcat's catalogue page (``/catalog.ttl?page=N``), the same graph written faster
-    (profiles/catalog.py)."""
+    """ckanext-dcat's catalogue page (``/catalog.ttl?page=N``), the same graph written faster:
+    Turtle from the datasets' fragments written when they were indexed (profiles/fragments.py),
+    the other formats from the graph built as ckanext-dcat builds it (profiles/catalog.py)."""
     from ckanext.dcat.logic import _pagination_info, _search_ckan_datasets
-    from ckanext.migration.profiles import catalog
+    from ckanext.dcat.utils import url_to_rdflib_format
+    from ckanext.migration.profiles import catalog, fragments
     if tk.asbool(tk.config.get("ckanext.migration.dcat.stock_catalog")):
         return original_action(context, data_dict)
     tk.check_access("dcat_catalog_show", context, data_dict)
-    query = _search_ckan_datasets(context, data_dict)
-    return catalog.serialize_catalog(query["results"], data_dict.get("format"),
-                                     _pagination_info(query, data_dict),
-                                     data_dict.get("profiles"))
+    key = None
+    if (url_to_rdflib_format(data_dict.get("format") or "xml") == "turtle"
+            and not data_dict.get("profiles")):
+        key = fragments.config_key()
+    if key is None:
+        query = _search_ckan_datasets(context, data_dict)
+        return catalog.serialize_catalog(query["results"], data_dict.get("format"),
+                                         _pagination_info(query, data_dict),
+                                         data_dict.get("profiles"))
+    # ckanext-dcat's search for the page (its paging, q, fq, modified_since), asking the
+    # index for the fragments only (package_search below reads the context's fields)
+    query = _search_ckan_datasets(dict(context, **{_CATALOG_FL: ["id", fragments.FIELD]}),
+                                  data_dict)
+    return fragments.catalog_turtle(context, query["results"],
+                                    _pagination_info(query, data_dict), key)
 
 
 def get_actions() -> dict:

@@ -46,49 +46,76 @@ def serialize_catalog(dataset_dicts, _format, pagination_info=None, profiles=Non
 
 def turtle(g):
     """``g`` as Turtle text: prefixes used, then each subject with its predicates grouped."""
-    namespaces = sorted(((str(ns), prefix) for prefix, ns in g.namespace_manager.namespaces()
-                         if _PREFIX.match(prefix)), key=lambda item: -len(item[0]))
-    used = {}
-    names = {RDF.type: "a"}
-
-    def iri(term):
-        name = names.get(term)
-        if name is None:
-            text = str(term)
-            name = "<%s>" % text if _safe_iri(text) else term.n3()
-            for ns, prefix in namespaces:
-                if text.startswith(ns) and _LOCAL.match(text[len(ns):]):
-                    name = "%s:%s" % (prefix, text[len(ns):])
-                    used[prefix] = ns
-                    break
-            names[term] = name
-        return name
-
-    def node(term):
-        if isinstance(term, URIRef):
-            return iri(term)
-        if isinstance(term, BNode):
-            return "_:" + _bnode_label(term)
-        if isinstance(term, Literal):
-            if term.datatype is not None and term.language is None:
-                return "%s^^%s" % (Literal(str(term)).n3(), iri(term.datatype))
-            return term.n3()
-        return term.n3()
-
+    writer = TurtleWriter(graph_namespaces(g))
     by_subject = {}
     for s, p, o in g.triples((None, None, None)):
         by_subject.setdefault(s, {}).setdefault(p, []).append(o)
-    body = []
     # named subjects first (the catalogue, datasets...), blank nodes after
-    for s in sorted(by_subject, key=lambda s: isinstance(s, BNode)):
-        predicates = by_subject[s]
+    body = [writer.block(s, by_subject[s])
+            for s in sorted(by_subject, key=lambda s: isinstance(s, BNode))]
+    return writer.head() + "\n" + "\n".join(body)
+
+
+def graph_namespaces(g):
+    """The (namespace, prefix) bindings of ``g`` a Turtle name can use, longest first."""
+    return sorted(((str(ns), prefix) for prefix, ns in g.namespace_manager.namespaces()
+                   if _PREFIX.match(prefix)), key=lambda item: -len(item[0]))
+
+
+class TurtleWriter:
+    """Subject blocks as Turtle text, names shortened with ``namespaces`` (the prefixes used
+    are kept in ``used``); blank nodes labelled ``bnode_prefix`` + a counter, or from rdflib's
+    own label when no prefix is given."""
+
+    def __init__(self, namespaces, bnode_prefix=None):
+        self.namespaces = namespaces
+        self.used = {}
+        self.names = {RDF.type: "a"}
+        self.bnode_prefix = bnode_prefix
+        self.bnodes = {}
+
+    def iri(self, term):
+        name = self.names.get(term)
+        if name is None:
+            text = str(term)
+            name = "<%s>" % text if _safe_iri(text) else term.n3()
+            for ns, prefix in self.namespaces:
+                if text.startswith(ns) and _LOCAL.match(text[len(ns):]):
+                    name = "%s:%s" % (prefix, text[len(ns):])
+                    self.used[prefix] = ns
+                    break
+            self.names[term] = name
+        return name
+
+    def node(self, term):
+        if isinstance(term, URIRef):
+            return self.iri(term)
+        if isinstance(term, BNode):
+            if self.bnode_prefix is None:
+                return "_:" + _bnode_label(term)
+            label = self.bnodes.get(term)
+            if label is None:
+                label = self.bnodes[term] = "_:%s%d" % (self.bnode_prefix, len(self.bnodes))
+            return label
+        if isinstance(term, Literal):
+            if term.datatype is not None and term.language is None:
+                return "%s^^%s" % (Literal(str(term)).n3(), self.iri(term.datatype))
+            return term.n3()
+        return term.n3()
+
+    def block(self, subject, predicates):
+        """``subject``'s block for ``predicates`` ({predicate: [objects]}), rdf:type first."""
         lines = []
         for p in sorted(predicates, key=lambda p: p != RDF.type):
-            lines.append("    %s %s" % (iri(p), " ,\n        ".join(
-                node(o) for o in predicates[p])))
-        body.append("%s\n%s .\n" % (node(s), " ;\n".join(lines)))
-    head = "".join("@prefix %s: <%s> .\n" % (prefix, ns) for prefix, ns in sorted(used.items()))
-    return head + "\n" + "\n".join(body)
+            lines.append("    %s %s" % (self.iri(p), " ,\n        ".join(
+                self.node(o) for o in predicates[p])))
+        return "%s\n%s .\n" % (self.node(subject), " ;\n".join(lines))
+
+    def head(self, used=None):
+        """The @prefix lines of the prefixes used (and of ``used``, {prefix: namespace})."""
+        prefixes = dict(used or {}, **self.used)
+        return "".join("@prefix %s: <%s> .\n" % (prefix, ns)
+                       for prefix, ns in sorted(prefixes.items()))
 
 
 _BNODE_SAFE = re.compile(r"[A-Za-z0-9_]+\Z")

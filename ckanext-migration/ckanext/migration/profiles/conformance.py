@@ -43,7 +43,11 @@ class ConformanceMixin:
                 # the shapes want a label and none is known: the IRI's last segment stands in
                 tail = re.split(r"[/#]", str(concept).rstrip("/#"))[-1]
                 label = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", tail).replace("_", " ")
-                g.add((concept, SKOS.prefLabel, Literal(label or str(concept), lang=LANG)))
+                label = Literal(label or str(concept), lang=LANG)
+                g.add((concept, SKOS.prefLabel, label))
+                # a catalogue page put together from datasets written apart (fragments.py)
+                # writes these only where no dataset before on the page typed the concept
+                g.__dict__.setdefault("_migration_fallback_concepts", {})[concept] = label
 
     def _agents_to_check(self, dataset_ref):
         """The agents whose ``dct:type`` concepts may lack a class: those new in the graph
