@@ -131,8 +131,10 @@ def synthetic_dataset(i: int, rnd: random.Random) -> dict:
     }
 
 
-def index_document(pkg: dict, site_id: str) -> dict:
-    """The search document CKAN (with our before_index) would send for ``pkg``."""
+def index_document(pkg: dict, site_id: str, hook=None) -> dict:
+    """The search document CKAN (with our before_index) would send for ``pkg``; with
+    ``hook`` (:func:`site_index_hook`), also what the site's index hook adds (the dataset's
+    catalogue fragment)."""
     from ckanext.migration.indexing import index_fields
     pid = pkg["id"]
     doc = {
@@ -156,23 +158,63 @@ def index_document(pkg: dict, site_id: str) -> dict:
     for key, value in index_fields(pkg).items():
         if value not in (None, []):
             doc[key] = value
-    return doc
+    return hook(doc) if hook else doc
 
 
-def load(url, total, batch, site_id):
-    """Generate and index ``total`` documents in batches; returns docs/s (generation included)."""
+def site_index_hook(ini):
+    """The migration plugin's ``before_dataset_index`` of the site configured by ``ini``
+    (CKAN app made here, as ``ckan search-index rebuild`` would): the same index document,
+    catalogue fragment included, as the site writes."""
+    from ckan.cli import load_config
+    from ckan.config.middleware import make_app
+    from ckan.plugins import get_plugin
+    make_app(load_config(ini))
+    return get_plugin("migration").before_dataset_index
+
+
+_HOOK = None
+
+
+def _hooked(docs):
+    """``docs`` through the site's index hook (in a worker process); (docs, CPU seconds)."""
+    started = time.process_time()
+    docs = [_HOOK(doc) for doc in docs]
+    return docs, time.process_time() - started
+
+
+def load(url, total, batch, site_id, hook=None, workers=2):
+    """Generate and index ``total`` documents in batches, through the site's index ``hook``
+    when given (in ``workers`` processes); (docs/s with generation, hook CPU s per document)."""
+    global _HOOK
     rnd = random.Random(42)
     session = requests.Session()
+    pool, hook_cpu = None, 0.0
+    if hook:
+        import multiprocessing
+        _HOOK = hook
+        # forked after the CKAN app was made: the workers share its configuration
+        pool = multiprocessing.get_context("fork").Pool(workers)
     started = time.perf_counter()
-    for first in range(0, total, batch):
-        docs = [index_document(synthetic_dataset(i, rnd), site_id)
-                for i in range(first, min(total, first + batch))]
-        bench_index_batch(session, url, docs)
-        if (first // batch) % 40 == 0:
-            print("  %d/%d" % (first + len(docs), total), flush=True)
+    try:
+        for first in range(0, total, batch):
+            docs = [index_document(synthetic_dataset(i, rnd), site_id)
+                    for i in range(first, min(total, first + batch))]
+            if pool:
+                chunks = [docs[n::workers] for n in range(workers)]
+                docs = []
+                for hooked, cpu in pool.map(_hooked, chunks):
+                    docs += hooked
+                    hook_cpu += cpu
+            bench_index_batch(session, url, docs)
+            if (first // batch) % 40 == 0:
+                print("  %d/%d" % (first + len(docs), total), flush=True)
+    finally:
+        if pool:
+            pool.close()
+            pool.join()
     session.post(url + "/update?commit=true", data=b"[]",
                  headers={"Content-Type": "application/json"}).raise_for_status()
-    return total / (time.perf_counter() - started)
+    return total / (time.perf_counter() - started), hook_cpu / total
 
 
 def bench_index_batch(session, url, docs):
@@ -319,6 +361,11 @@ def main():
     ap.add_argument("--skip-separate", action="store_true",
                     help="skip the run with a new connection per page")
     ap.add_argument("--max-growth", type=float, default=0.10)
+    ap.add_argument("--no-fragments", action="store_true",
+                    help="index without the site's index hook (no catalogue fragments: every "
+                         "page writes its datasets on the read)")
+    ap.add_argument("--workers", type=int, default=2,
+                    help="processes running the site's index hook while loading")
     ap.add_argument("--skip-stock", action="store_true",
                     help="skip the runs with stock ckanext-dcat's serializer")
     args = ap.parse_args()
@@ -332,11 +379,16 @@ def main():
     try:
         print("loading %d synthetic migration datasets into %s ..." % (args.docs, url),
               flush=True)
-        rate = load(url, args.docs, args.batch, args.site_id)
+        hook = None if args.no_fragments else site_index_hook(args.ckan_ini)
+        rate, hook_s = load(url, args.docs, args.batch, args.site_id, hook, args.workers)
         found = requests.get(url + "/select", params={"q": "*:*", "rows": 0,
                                                       "wt": "json"}).json()
-        print("  indexed %d documents, %.0f docs/s (generation included)"
-              % (found["response"]["numFound"], rate), flush=True)
+        print("  indexed %d documents, %.0f docs/s (generation included%s)"
+              % (found["response"]["numFound"], rate,
+                 ", %d processes" % args.workers if hook else ""), flush=True)
+        if hook:
+            print("  the site's index hook (catalogue fragment included): %.1f ms CPU a "
+                  "dataset" % (1000 * hook_s), flush=True)
         search_rss = psutil.Process(proc.pid).memory_info().rss / 2**20
 
         print("paged Turtle from /catalog.ttl (ckanext.dcat.datasets_per_page datasets a "

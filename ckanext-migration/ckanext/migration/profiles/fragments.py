@@ -34,17 +34,16 @@ from importlib import metadata
 
 import orjson
 from ckantoolkit import asbool, config, get_action
-from rdflib import BNode, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from ckanext.dcat.processors import (DEFAULT_RDF_PROFILES, HYDRA, RDF_PROFILES_CONFIG_OPTION,
-                                     RDFSerializer)
-from ckanext.dcat.profiles.base import DCAT
+from ckanext.dcat.processors import HYDRA, RDFSerializer
+from ckanext.dcat.profiles.base import DCAT, VCARD
 from ckanext.dcat.utils import DCAT_EXPOSE_SUBCATALOGS, catalog_uri
 
 from ckanext.migration import vocab
 
-from .base import MULTIPLE, PREFIXES, SIMPLE, THEMES, scheme, voc
+from .base import MULTIPLE, PREFIXES, SDMX_ATTR, SIMPLE, THEMES, scheme, voc
 from .catalog import TurtleWriter, graph_namespaces
 
 log = logging.getLogger(__name__)
@@ -93,18 +92,29 @@ def config_key() -> str | None:
     return h.hexdigest()[:20]
 
 
-def _profile_names() -> list[str]:
-    names = config.get(RDF_PROFILES_CONFIG_OPTION, None)
-    return names.split(" ") if names else list(DEFAULT_RDF_PROFILES)
+@functools.lru_cache(maxsize=8)
+def _serializer_template(key: str) -> RDFSerializer:
+    return RDFSerializer()
+
+
+def _serializer(key: str) -> RDFSerializer:
+    """A serializer with the configured profiles and an empty graph: ckanext-dcat's, without
+    looking the profiles up in the package metadata again (30 ms, more than building a
+    dataset's graph)."""
+    serializer = RDFSerializer.__new__(RDFSerializer)
+    serializer.__dict__.update(_serializer_template(key).__dict__)
+    serializer.g = Graph()
+    return serializer
 
 
 @functools.lru_cache(maxsize=8)
 def _namespaces(key: str):
     """One prefix table for every fragment and page written under ``key``."""
-    g = RDFSerializer().g
-    for prefix, ns in PREFIXES:
+    g = _serializer(key).g
+    # (vcard and sdmx-attribute are not bound by ckanext-dcat: names in full otherwise)
+    for prefix, ns in PREFIXES + (("hydra", HYDRA), ("vcard", VCARD),
+                                  ("sdmx-attribute", SDMX_ATTR)):
         g.bind(prefix, ns)
-    g.bind("hydra", HYDRA)
     return graph_namespaces(g)
 
 
@@ -158,11 +168,11 @@ def build(dataset_dict: dict, key: str | None = None) -> dict | None:
     ``key``, ``own`` (Turtle of the dataset, its distributions and blank nodes, and the
     catalogue's link to it), ``shared`` (blocks of named nodes other datasets may have too),
     ``concepts`` (vocabulary concept IRIs), ``fallback`` ({concept IRI: stand-in block}),
-    ``typed`` (other IRIs it gives a class) and ``prefixes`` ({prefix: namespace} used)."""
+    ``typed`` (other IRIs it gives a class) and ``prefixes`` (the prefixes used)."""
     key = key or config_key()
     if key is None:
         return None
-    serializer = RDFSerializer()
+    serializer = _serializer(key)
     g = serializer.g
     dataset_ref = serializer.graph_from_dataset(dataset_dict)
     catalog_ref = URIRef(catalog_uri())
@@ -193,7 +203,7 @@ def build(dataset_dict: dict, key: str | None = None) -> dict | None:
         if predicates:
             shared.append(writer.block(s, predicates))
     return {"key": key, "own": "\n".join(own), "shared": shared, "concepts": named,
-            "fallback": fallback, "typed": typed, "prefixes": writer.used}
+            "fallback": fallback, "typed": typed, "prefixes": sorted(writer.used)}
 
 
 def before_index(index_doc: dict) -> dict:
@@ -240,7 +250,7 @@ def _fragments(context, results, key):
 def catalog_turtle(context, results, pagination_info, key) -> str:
     """The catalogue page as Turtle from the search ``results`` (with ``dcat_fragment``)."""
     fragments = _fragments(context, results, key)
-    serializer = RDFSerializer()
+    serializer = _serializer(key)
     g = serializer.g
     serializer.graph_from_catalog({})
     if pagination_info:
@@ -250,7 +260,7 @@ def catalog_turtle(context, results, pagination_info, key) -> str:
     body = [writer.block(s, by_subject[s])
             for s in sorted(by_subject, key=lambda s: isinstance(s, BNode))]
     typed = {str(s) for s in g.subjects(RDF.type, None) if isinstance(s, URIRef)}
-    shared, concepts, prefixes = set(), {}, {}
+    shared, concepts, prefixes = set(), {}, set()
     for fragment in fragments:
         body.append(fragment["own"])
         for block in fragment["shared"]:
@@ -269,4 +279,5 @@ def catalog_turtle(context, results, pagination_info, key) -> str:
     body.extend(vocabulary.blocks[uri] for uri in concepts)
     if concepts:
         prefixes.update(vocabulary.prefixes)
-    return writer.head(prefixes) + "\n" + "\n".join(body)
+    table = {prefix: ns for ns, prefix in _namespaces(key)}
+    return writer.head({prefix: table[prefix] for prefix in prefixes}) + "\n" + "\n".join(body)
