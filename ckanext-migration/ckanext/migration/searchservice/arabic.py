@@ -87,7 +87,8 @@ def stem(text: str) -> str:
 
 def prepare(text: str, filters: tuple) -> str:
     """``text`` through the Arabic filters of an analysis chain, in its order."""
-    if not _ANY_ARABIC.search(text):  # most text: one scan, nothing to do
+    # most text: nothing to do (isascii is a C loop, the regex scan is not)
+    if text.isascii() or not _ANY_ARABIC.search(text):
         return text
     for name in filters:
         if name == "arabic_normalize":

@@ -36,9 +36,9 @@ class Core:
         self.path = path
         self.solr_schema = schema
         self.autocommit_ms = autocommit_ms
-        self.doc_builder = DocumentBuilder(schema)
-        self.analyzers = analyzers_of(schema)
         self.tantivy_schema = build_tantivy_schema(schema)
+        self.doc_builder = DocumentBuilder(schema, self.tantivy_schema)
+        self.analyzers = analyzers_of(schema)
         self._lock = threading.RLock()
         self._pending_since = None
         self._closed = False

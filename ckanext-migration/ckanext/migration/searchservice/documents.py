@@ -1,7 +1,6 @@
 """Solr schema -> tantivy schema, and Solr documents -> tantivy documents."""
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import json
 import math
@@ -49,8 +48,14 @@ def dumps_source(source: dict) -> bytes:
     return json.dumps(source, ensure_ascii=False).encode("utf-8")
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+_MILLISECOND = dt.timedelta(milliseconds=1)
+
+
 def to_millis(value: dt.datetime) -> int:
-    return calendar.timegm(value.utctimetuple()) * 1000 + value.microsecond // 1000
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // _MILLISECOND
 
 
 def from_millis(ms: int) -> str:
@@ -214,8 +219,9 @@ def convert_value(fd: FieldDef, name: str, value, doc_id: str):
 class DocumentBuilder:
     """Turns one Solr input document into a tantivy document plus its stored source."""
 
-    def __init__(self, schema: SolrSchema):
+    def __init__(self, schema: SolrSchema, tantivy_schema=None):
         self.schema = schema
+        self.tantivy_schema = tantivy_schema or build_tantivy_schema(schema)
         # name -> (FieldDef, dynamic index or None); resolution is cached, it is hot
         self._resolved = {}
         # name -> how _add indexes its values; name -> [(copyField dest, its FieldDef)]
@@ -278,13 +284,14 @@ class DocumentBuilder:
         return out
 
     def build(self, source: dict):
-        """A tantivy document from a normalised source document."""
-        doc = tantivy.Document()
+        """A tantivy document from a normalised source document (one call into tantivy:
+        a value at a time cost more than the rest of the work)."""
+        fields = {}
         dynamic = {}
         copies = self._copies
         for name, value in source.items():
             values = value if isinstance(value, list) else [value]
-            self._add(doc, dynamic, name, values)
+            self._add(fields, dynamic, name, values)
             targets = copies.get(name)
             if targets is None:
                 targets = [(dest, self.schema.fields[dest])
@@ -292,53 +299,41 @@ class DocumentBuilder:
                 if len(copies) < 100000:
                     copies[name] = targets
             for dest, dest_fd in targets:
-                self._add(doc, dynamic, dest,
+                self._add(fields, dynamic, dest,
                           [convert_value(dest_fd, dest, v, "") for v in values])
         for idx, payload in dynamic.items():
-            doc.add_json(dynamic_field_name(idx), payload)
-        doc.add_bytes(SOURCE_FIELD, dumps_source(source))
-        return doc
+            fields[dynamic_field_name(idx)] = [payload]
+        fields[SOURCE_FIELD] = [dumps_source(source)]
+        return tantivy.Document.from_dict(fields, self.tantivy_schema)
 
-    def _add(self, doc, dynamic: dict, name: str, values: list):
+    def _add(self, fields: dict, dynamic: dict, name: str, values: list):
         plan = self._plans.get(name)
         if plan is None:
             fd, dyn_index = self.resolve(name)
             skip = not fd.indexed or fd.kind == "binary"
-            plan = (skip, dyn_index, fd.kind, fd.type.index_analyzer)
+            an = fd.type.index_analyzer
+            plan = (skip, dyn_index, fd.kind, an, an is not None and an.arabic)
             if len(self._plans) < 100000:
                 self._plans[name] = plan
-        skip, dyn_index, kind, an = plan
+        skip, dyn_index, kind, an, arabic_text = plan
         if skip:
             return
         if dyn_index is not None:
             bucket = dynamic.setdefault(dyn_index, {}).setdefault(name, [])
-            if kind == "text":
-                bucket.extend(_clip(prepare_text(an, v)) for v in values)
-            elif kind == "string":
-                bucket.extend(_clip(v) for v in values)
-            elif kind == "date":
-                bucket.extend(to_millis(parse_date(v)) for v in values)
-            else:
-                bucket.extend(values)
-            return
+        else:
+            bucket = fields.get(name)
+            if bucket is None:
+                bucket = fields[name] = []
         if kind == "string":
-            for v in values:
-                doc.add_text(name, _clip(v))
+            bucket.extend([_clip(v) for v in values])
         elif kind == "text":
-            for v in values:
-                doc.add_text(name, prepare_text(an, v))
-        elif kind == "int":
-            for v in values:
-                doc.add_integer(name, v)
-        elif kind == "float":
-            for v in values:
-                doc.add_float(name, v)
+            if arabic_text:
+                values = [prepare_text(an, v) for v in values]
+            bucket.extend([_clip(v) for v in values] if dyn_index is not None else values)
         elif kind == "date":
-            for v in values:
-                doc.add_integer(name, to_millis(parse_date(v)))
-        elif kind == "boolean":
-            for v in values:
-                doc.add_boolean(name, v)
+            bucket.extend([to_millis(parse_date(v)) for v in values])
+        else:
+            bucket.extend(values)
 
 
 def _clip(text: str) -> str:
