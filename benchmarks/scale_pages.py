@@ -150,9 +150,16 @@ def bench(args, names, token):
                 if r.status_code != 200:
                     raise SystemExit("GET %s: %d %s" % (url, r.status_code, r.text[:300]))
             ms = timed(call, args.warmup, args.requests)
-            rows.append((label, ms, target, stated))
-            print("  %-50s p50 %8.1f ms  p95 %8.1f ms" % ((label,) + percentiles(ms)),
-                  flush=True)
+            # the same page right after a commit: the search service's kept counts
+            # (answers.py) are gone and every count is made again
+            cold = []
+            for _ in range(args.requests):
+                session.post(args.core_url + "/update?commit=true", data=b"[]",
+                             headers={"Content-Type": "application/json"}).raise_for_status()
+                cold += timed(call, 0, 1)
+            rows.append((label, ms, target, stated, cold))
+            print("  %-50s p50 %8.1f ms  p95 %8.1f ms; after a commit p50 %8.1f ms  p95 "
+                  "%8.1f ms" % ((label,) + percentiles(ms) + percentiles(cold)), flush=True)
         # the export: a filtered search as CSV, the RSS sampled throughout
         url = ckan.url + "/dataset/export.csv?" + EXPORT_QUERY
         exported = {}
@@ -169,7 +176,7 @@ def bench(args, names, token):
         ms = timed(export, 0, args.export_requests)
         peak = ckan.stop_sampling(sampler)
         rows.append(("/dataset/export.csv?%s (%d rows)" % (EXPORT_QUERY, exported["rows"]),
-                     ms, None, True))
+                     ms, None, True, None))
         print("  export: %d rows, %.1f MB, p50 %.1f ms, p95 %.1f ms"
               % ((exported["rows"], exported["mb"]) + percentiles(ms)), flush=True)
         rss = ckan.rss()
@@ -181,18 +188,21 @@ def bench(args, names, token):
 
 
 def table(rows, memory):
-    lines = ["| page | p50 | p95 | target | met? |", "|---|---:|---:|---|---|"]
-    for label, ms, target, stated in rows:
+    lines = ["| page | p50 | p95 | p50 / p95 after a commit | target | met? |",
+             "|---|---:|---:|---:|---|---|"]
+    for label, ms, target, stated, cold in rows:
         p50, p95 = percentiles(ms)
+        after = "%.1f / %.1f ms" % percentiles(cold) if cold else "-"
         if target is None:  # the export: a memory target
             want = "peak RSS ≤ +%d%% (flat memory)" % (100 * EXPORT_GROWTH)
             ok = memory["growth"] <= EXPORT_GROWTH
             want += ": %.1f → %.1f MB" % (memory["baseline_mb"], memory["peak_mb"])
         else:
             want = "p95 ≤ %d ms%s" % (target, "" if stated else "*")
-            ok = p95 <= target
-        lines.append("| %s | %.1f ms | %.1f ms | %s | %s |" % (
-            label.replace("|", "\\|"), p50, p95, want, "yes" if ok else "NO"))
+            # met when met both ways: with kept counts and with every count made again
+            ok = p95 <= target and percentiles(cold)[1] <= target
+        lines.append("| %s | %.1f ms | %.1f ms | %s | %s | %s |" % (
+            label.replace("|", "\\|"), p50, p95, after, want, "yes" if ok else "NO"))
     return "\n".join(lines)
 
 
@@ -223,6 +233,7 @@ def main():
 
     proc, url = start_service(args.data_dir, args.port)
     core = url.rsplit("/", 1)[0] + "/" + args.core
+    args.core_url = core
     try:
         print("loading %d synthetic datasets into %s ..." % (args.docs, core), flush=True)
         started = time.perf_counter()
@@ -259,11 +270,12 @@ def main():
         print("%-90s %s" % (label, "OK" if ok else "MISSED"))
     print(json.dumps({"datasets": indexed, "rows": [
         {"page": label, "p50_ms": round(percentiles(ms)[0], 1),
-         "p95_ms": round(percentiles(ms)[1], 1), "target_ms": target}
-        for label, ms, target, _s in rows], "memory": {
+         "p95_ms": round(percentiles(ms)[1], 1), "target_ms": target,
+         "after_commit_p95_ms": round(percentiles(cold)[1], 1) if cold else None}
+        for label, ms, target, _s, cold in rows], "memory": {
             k: round(v, 3) for k, v in memory.items()}, "search_rss_mb": round(search_rss, 1)}))
-    missed = [1 for label, ms, target, _s in rows
-              if target is not None and percentiles(ms)[1] > target]
+    missed = [1 for label, ms, target, _s, cold in rows
+              if target is not None and max(percentiles(ms)[1], percentiles(cold)[1]) > target]
     return 0 if not missed and memory["growth"] <= EXPORT_GROWTH and all(
         ok for _, ok in checks) else 1
 

@@ -193,32 +193,33 @@ def migration_coverage(context, data_dict):
     given, fq = coverage_filters(data_dict)
     totals, matrix = overview.pivot(("gcm_objectives", "countries"), fq)
     wanted = set(vocab.countries_in_region(given["region"])) if "region" in given else None
+    # the request's language once, not once per label (5,000 cells)
+    lang = vocab.normalise_lang()
+    objectives = [t.code for t in _objectives()]
+    columns = [(o, matrix.get(o, {})) for o in objectives]
+    region_label = functools.lru_cache(maxsize=None)(
+        lambda code: vocab.label("regions", code, lang, default="") if code else "")
     rows = []
     for term in vocab.get_vocabulary("countries"):
         if wanted is not None and term.code not in wanted:
             continue
         chain = vocab.regions_for_country(term.code)
-        cells = {o: matrix.get(o, {}).get(term.code, 0) for o in matrix}
+        region = chain[-1] if chain else ""
+        subregion = chain[-2] if len(chain) > 1 else region
         rows.append({
-            "iso3": term.code, "name": vocab.label("countries", term.code),
-            "region": chain[-1] if chain else "", "subregion": chain[-2] if len(chain) > 1
-            else (chain[-1] if chain else ""),
-            "cells": {t.code: cells.get(t.code, 0) for t in _objectives()},
+            "iso3": term.code, "name": vocab.label("countries", term.code, lang),
+            "region": region, "subregion": subregion,
+            "cells": {o: column.get(term.code, 0) for o, column in columns},
+            # in the visitor's language, sorted as they read
+            "region_label": region_label(region), "subregion_label": region_label(subregion),
         })
-    # in the visitor's language, sorted as they read
-    region_label = functools.lru_cache(maxsize=None)(
-        lambda code: vocab.label("regions", code, default="") if code else "")
-    for row in rows:
-        row["region_label"] = region_label(row["region"])
-        row["subregion_label"] = region_label(row["subregion"])
-    rows.sort(key=lambda r: (region_label(r["region"]) or "~",
-                             region_label(r["subregion"]) or "~", r["name"]))
+    rows.sort(key=lambda r: (r["region_label"] or "~", r["subregion_label"] or "~", r["name"]))
     for row in rows:
         row["covered"] = sum(1 for n in row["cells"].values() if n)
     return {
         "filters": given, "fq": fq,
-        "objectives": [{"code": t.code, "label": t.text("label"), "total": totals.get(t.code, 0)}
-                       for t in _objectives()],
+        "objectives": [{"code": t.code, "label": t.text("label", lang),
+                        "total": totals.get(t.code, 0)} for t in _objectives()],
         "rows": rows,
         "empty_cells": sum(1 for r in rows for n in r["cells"].values() if not n),
         "cells": len(rows) * len(_objectives()),

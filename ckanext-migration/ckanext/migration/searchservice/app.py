@@ -11,10 +11,16 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from . import SERVICE_NAME, __version__
+from .answers import AnswerCache
 from .errors import BadRequest
 from .request import Params, parse_select
 from .select import select
 from .updates import parse_json, parse_xml
+
+try:
+    import orjson
+except ImportError:  # optional: only faster
+    orjson = None
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +42,40 @@ URLS = Map([
 
 
 def _json(data, status=200) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False), status=status,
+    return Response(dumps_response(data), status=status,
                     content_type="application/json; charset=utf-8")
+
+
+def dumps_response(data) -> bytes:
+    """A response body: orjson (several times faster on pages of stored documents) unless
+    a value needs Python's writer (NaN, integers over 64 bits, non-string keys)."""
+    if orjson is not None:
+        try:
+            out = orjson.dumps(data)
+        except TypeError:
+            pass
+        else:
+            # orjson writes NaN and infinities as null, Solr (and json) as NaN/Infinity
+            if b"null" not in out or _all_finite(data):
+                return out
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def _all_finite(data) -> bool:
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if type(item) is float:
+            if item != item or item in (_INF, -_INF):
+                return False
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return True
+
+
+_INF = float("inf")
 
 
 def solr_error(message: str, code: int = 400, qtime: int = 0) -> Response:
@@ -105,8 +143,16 @@ class SearchApp:
         if wt not in ("json", "python"):
             raise BadRequest("Unsupported response writer wt=%s (only json)" % wt)
         target = self._core(core)
+        generation = target.generation  # before the search takes its reader
+        parsed = parse_select(target, params)
+        key = AnswerCache.key(generation, params.echo_pairs()) if parsed.rows == 0 else None
+        answer = target.answer_cache.get(key) if key is not None else None
+        if answer is None:
+            answer = select(target, parsed)
+            if key is not None:
+                target.answer_cache.put(key, answer)
         body = {"responseHeader": {}}
-        body.update(select(target, parse_select(target, params)))
+        body.update(answer)
         body["responseHeader"] = self._header(params, started)
         return _json(body)
 

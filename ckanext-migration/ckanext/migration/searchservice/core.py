@@ -14,6 +14,7 @@ import time
 
 import tantivy
 
+from .answers import AnswerCache
 from .documents import (SOURCE_FIELD, DocumentBuilder, analyzers_of,
                         build_tantivy_schema, loads)
 from .errors import BadRequest
@@ -46,6 +47,9 @@ class Core:
         self._open()
         self.queries = QueryBuilder(self)
         self.query_cache = QueryCache()
+        # bumped when a commit makes new documents visible (answers older are stale)
+        self.generation = 0
+        self.answer_cache = AnswerCache()
         if autocommit_ms:
             threading.Thread(target=self._autocommit_loop, daemon=True,
                              name="autocommit-%s" % name).start()
@@ -169,6 +173,9 @@ class Core:
             self.writer.commit()
             self._pending_since = None
             self.index.reload()
+            # after the reload: a search that read the old generation number and then got
+            # the new reader keeps a fresher answer under a key no longer asked for
+            self.generation += 1
 
     def rollback(self):
         with self._lock:
