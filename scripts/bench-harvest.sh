@@ -30,4 +30,5 @@ CKAN="$ROOT/.venv/bin/ckan -c $RUN/bench/harvest.ini"
 $CKAN db init >/dev/null
 $CKAN db upgrade -p activity >/dev/null
 $CKAN db upgrade -p harvest >/dev/null
+$CKAN db upgrade -p migration >/dev/null
 "$ROOT/.venv/bin/python" "$ROOT/benchmarks/harvest_eurostat.py" --ckan-ini "$RUN/bench/harvest.ini" "$@"

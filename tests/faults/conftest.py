@@ -82,6 +82,8 @@ def derive_ini(tmp_path, ckan_config):
     base = os.path.abspath(ckan_config["__file__"])
 
     def derive(name="derived", **options):
+        # batches smaller than the job: a fault cuts the job between and inside batches
+        options.setdefault("ckanext.migration.harvest.import_batch", "4")
         parser = configparser.RawConfigParser(strict=False)
         parser.read(base)
         path = os.path.join(str(tmp_path), "%s.ini" % name)

@@ -86,6 +86,26 @@ def _states(job_id):
     return dict(rows)
 
 
+def _one_by_one(ckan_ini, tmp_path):
+    """The run's configuration with records imported one at a time (a batch would
+    import the whole job before the consumer could be killed in the middle of it)."""
+    import configparser
+    base = os.path.abspath(ckan_ini)
+    parser = configparser.RawConfigParser(strict=False)
+    parser.read(base)
+    lines = ["[app:main]", "use = config:%s" % base,
+             "ckanext.migration.harvest.import_batch = 1"]
+    for section in parser.sections():  # the logging sections, which `use` does not bring
+        if section != "app:main" and not section.startswith(("server:", "pipeline:")):
+            lines.append("\n[%s]" % section)
+            lines += ["%s = %s" % (k, v.replace("\n", "\n  "))
+                      for k, v in parser.items(section, raw=True)]
+    path = str(tmp_path / "one-by-one.ini")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    return path
+
+
 def _kill_fetch_consumer_after(job_id, n, ckan_ini):
     """Run a real fetch consumer and SIGKILL it once `n` objects are complete."""
     proc = subprocess.Popen([CKAN, "-c", ckan_ini, "harvester", "fetch-consumer"],
@@ -115,9 +135,10 @@ def _redis_queue_lengths():
 
 
 def test_killed_fetch_consumer_job_is_closed_and_the_next_run_imports_the_rest(
-        source, people, mail_server, ckan_config, http_replay):
+        source, people, mail_server, ckan_config, http_replay, tmp_path):
     job_id = _gather(source["id"])
-    states = _kill_fetch_consumer_after(job_id, 3, ckan_config["__file__"])
+    states = _kill_fetch_consumer_after(job_id, 3, _one_by_one(ckan_config["__file__"],
+                                                               tmp_path))
     done = states.get("COMPLETE", 0)
     assert 3 <= done < TOTAL and sum(states.values()) == TOTAL, states
     imported_before = set(_datasets())

@@ -22,9 +22,10 @@ import sqlalchemy as sa
 from ckan import model
 from ckan.lib.search import SearchIndexError
 from ckanext.harvest.harvesters.base import HarvesterBase
-from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+from ckan import logic
+from ckanext.harvest.model import HarvestObject, HarvestObjectError, HarvestObjectExtra
 
-from ckanext.migration.harvesting import config_keys, doctor, mapping, twins
+from ckanext.migration.harvesting import batch, config_keys, doctor, mapping, twins
 from ckanext.migration.harvesting.http import FetchError
 
 log = logging.getLogger(__name__)
@@ -146,32 +147,45 @@ class MigrationHarvester(HarvesterBase):
         previous = {obj.guid: obj for obj in model.Session.query(HarvestObject)
                     .filter(HarvestObject.harvest_source_id == harvest_job.source.id)
                     .filter(HarvestObject.current == True)}  # noqa: E712
-        ids = []
+        fetches = type(self).fetch_record is not MigrationHarvester.fetch_record
+        live = set() if fetches else _live_packages(
+            [b.package_id for b in previous.values() if b.package_id])
+        now = dt.datetime.utcnow()
+        queued = []
         for guid, payload in records.items():
             before = previous.get(guid)
             content = json.dumps(payload)
             if before is None:
                 status = "new"
-            elif before.content == content and type(self).fetch_record is \
-                    MigrationHarvester.fetch_record:
+            elif before.content == content and not fetches:
                 # what gather read is all there is and it did not change: nothing to import
                 status = "unchanged"
             else:
                 status = "change"
-            ids.append(self._new_object(harvest_job, guid, status, content,
-                                        before.package_id if before else None))
+            obj = self._new_object(harvest_job, guid, status, content,
+                                   before.package_id if before else None)
+            if status == "unchanged" and before.package_id in live:
+                # done here, all in one commit: no queue message, no per-object commits
+                before.current = False
+                obj.current = True
+                obj.state, obj.report_status = "COMPLETE", "not modified"
+                obj.fetch_started = obj.fetch_finished = now
+                obj.import_started = obj.import_finished = now
+                continue
+            queued.append(obj)
         for guid, before in previous.items():
             if guid not in records:
-                ids.append(self._new_object(harvest_job, guid, "delete", None,
-                                            before.package_id))
-        return ids
+                queued.append(self._new_object(harvest_job, guid, "delete", None,
+                                               before.package_id))
+        model.Session.commit()
+        return [obj.id for obj in queued]
 
     @staticmethod
     def _new_object(job, guid, status, content, package_id):
         obj = HarvestObject(guid=guid, job=job, content=content, package_id=package_id,
                             extras=[HarvestObjectExtra(key=STATUS_KEY, value=status)])
-        obj.save()
-        return obj.id
+        model.Session.add(obj)
+        return obj
 
     @staticmethod
     def _status(obj) -> str:
@@ -181,6 +195,8 @@ class MigrationHarvester(HarvesterBase):
         return "new"
 
     def fetch_stage(self, harvest_object):
+        if batch.outcome(harvest_object) is not None:
+            return True  # imported with another object of the job: import_stage says how
         status = self._status(harvest_object)
         if status == "delete":
             return True
@@ -204,79 +220,217 @@ class MigrationHarvester(HarvesterBase):
         return True
 
     def import_stage(self, harvest_object):
+        done = batch.outcome(harvest_object)
+        if done is not None:  # imported with another object of the job
+            return done
+        status = self._status(harvest_object)
+        if status == "delete":
+            context = {"user": self._get_user_name(), "ignore_auth": True}
+            return self._withdraw(harvest_object, self._previous(harvest_object), context)
+        objects = [harvest_object]
+        if status == "new" and type(self).fetch_record is MigrationHarvester.fetch_record:
+            # nothing to fetch: the next new records of the job can come along
+            objects += batch.claim(harvest_object, STATUS_KEY, batch.size() - 1)
+        return self._import(objects)[harvest_object.id]
+
+    def _import(self, objects) -> dict:
+        """Import the records of ``objects`` (of one job; the first is the one in hand) in
+        one transaction, each new dataset in its own savepoint, indexed before the one
+        commit; {object id: import_stage's result}. When the search service or the
+        database fails the batch, the object in hand carries the error and the others,
+        written by nothing, wait for their own turn. A dataset to update goes alone
+        (package_update commits itself): the object in hand now, the others on their
+        own turn."""
+        context = {"user": self._get_user_name(), "ignore_auth": True,
+                   "defer_commit": True, "return_id_only": True}
+        first = objects[0]
+        config = self._parse_config(first.source.config)
+        defaults = config.get("defaults") or {}
+        previous = self._previous_of(objects)
+        results, errors, prepared = {}, {}, []
+        for obj in objects:
+            try:
+                record = self.to_record(json.loads(obj.content), config)
+                prepared.append((obj, mapping.to_package(record, defaults)))
+            except Exception as e:  # this record's error: the other records go on
+                errors[obj.id] = "%s: cannot map the record: %s" % (
+                    obj.guid, _describe(e, self.NAME))
+        guid = first.guid  # read now: after a rollback it is read from the database
+        imported = []  # (object, package id)
+        try:
+            update = self._create_all(first, prepared, previous, context, results, errors,
+                                      imported)
+            if update is not None:  # the object in hand updates a dataset: alone
+                model.Session.rollback()  # the others are let go: their own turn
+                return {first.id: self._update(first, *update)}
+            package_ids = [package_id for _, package_id in imported]
+            shown = self._index(package_ids, context)
+            batch.record_activities([(i, batch.with_harvest_extras(shown[i], obj))
+                                     for obj, i in imported], context)
+            for obj in objects:
+                if obj.id in errors:
+                    self._add_object_error(errors[obj.id], obj)
+                    results[obj.id] = False
+                if obj is not first and obj.id in results:
+                    batch.record(obj, results[obj.id])
+            model.Session.commit()
+        except SearchIndexError as e:
+            # nothing of the batch was saved: said on the object in hand instead of
+            # crashing the fetch consumer, which would leave the job running for ever
+            model.Session.rollback()
+            self._save_object_error(_index_error(guid, e), first, "Import")
+            _index_as_saved([package_id for _, package_id in imported])
+            return {first.id: False}
+        except sa.exc.OperationalError as e:
+            # the database went away (restarted, network) before the commit: nothing of
+            # the batch was saved
+            model.Session.rollback()
+            self._save_error_when_back(_database_error(guid, e), first, e)
+            _index_as_saved([package_id for _, package_id in imported])
+            return {first.id: False}
+        # the objects that came along are done: their queue messages are not needed
+        doctor.unqueue(object_ids=[o.id for o in objects if o is not first and o.id in results])
+        datasets = [shown[package_id] for package_id in package_ids]
+        user = {"user": context["user"], "ignore_auth": True}
+        for dataset, found in zip(datasets, twins.find_many(datasets, user)
+                                  if datasets else []):
+            twins.link(dataset, user, twins=found)
+        return results
+
+    def _create_all(self, first, prepared, previous, context, results, errors, imported):
+        """package_create of each new record in its savepoint (see _import); returns the
+        update the object in hand needs instead, if it does."""
+        existing = self._existing_of(prepared, previous)
+        owner_org = None
+        for obj, package in prepared:
+            before, pkg = previous.get(obj.guid), existing.get(obj.id)
+            if pkg is not None and before is not None and before.content == obj.content \
+                    and not (pkg.extras or {}).get("withdrawn_at"):
+                self._set_current(obj, before, pkg.id)
+                results[obj.id] = "unchanged"
+                continue
+            if pkg is not None:
+                if obj is first:
+                    return before, pkg, package
+                continue
+            if owner_org is None:
+                owner_org = self._owner_org(first)
+            package["owner_org"] = package.get("owner_org") or owner_org
+            package["id"] = str(uuid.uuid4())
+            try:
+                with batch.savepoint():
+                    # the action without its "succeeded" signal: the activity it would
+                    # record reads the dataset back once more; written in _import from
+                    # the read the index needs anyway
+                    package_id = tk.get_action("package_create").__wrapped__(
+                        dict(context), package)
+                    self._set_current(obj, before, package_id)
+                    model.Session.flush()
+            except tk.ValidationError as e:
+                errors[obj.id] = "%s: the mapped dataset does not validate: %s" % (
+                    obj.guid, _errors(e.error_dict))
+                continue
+            except (sa.exc.IntegrityError, sa.exc.DataError) as e:
+                errors[obj.id] = _database_error(obj.guid, e)  # this record only
+                continue
+            imported.append((obj, package_id))
+            results[obj.id] = True
+        return None
+
+    def _update(self, harvest_object, previous, pkg, package):
+        """package_update of one dataset, its own transaction and index commit."""
         context = {"user": self._get_user_name(), "ignore_auth": True}
-        previous = self._previous(harvest_object)
-        if self._status(harvest_object) == "delete":
-            return self._withdraw(harvest_object, previous, context)
-        config = self._parse_config(harvest_object.source.config)
+        guid = harvest_object.guid
+        package.update(id=pkg.id, name=pkg.name, owner_org=pkg.owner_org, private=False,
+                       withdrawn_at="")
         try:
-            record = self.to_record(json.loads(harvest_object.content), config)
-            package = mapping.to_package(record, config.get("defaults") or {})
-        except Exception as e:  # this record's error: the other records go on
-            self._save_object_error("%s: cannot map the record: %s"
-                                    % (harvest_object.guid, _describe(e, self.NAME)),
-                                    harvest_object, "Import")
-            return False
-        guid = harvest_object.guid  # read now: after a rollback it is read from the database
-        existing = self._existing(previous, package["name"], context)
-        if previous is not None and existing is not None \
-                and previous.content == harvest_object.content \
-                and not existing.get("withdrawn_at"):
-            self._make_current(harvest_object, previous, existing["id"])
-            return "unchanged"
-        try:
-            if existing is None:
-                package["owner_org"] = package.get("owner_org") or \
-                    self._owner_org(harvest_object)
-                result = self._create(harvest_object, previous, package, context)
-            else:
-                package.update(id=existing["id"], name=existing["name"],
-                               owner_org=existing.get("owner_org"), private=False,
-                               withdrawn_at="")
-                result = tk.get_action("package_update")(dict(context), package)
+            result = tk.get_action("package_update")(dict(context), package)
         except tk.ValidationError as e:
             self._save_object_error("%s: the mapped dataset does not validate: %s"
-                                    % (harvest_object.guid, _errors(e.error_dict)),
+                                    % (guid, _errors(e.error_dict)),
                                     harvest_object, "Import")
             return False
         except SearchIndexError as e:
-            # CKAN indexes before it commits: the dataset (or its change) was not saved.
-            # Said on the object instead of crashing the fetch consumer, which would leave
-            # the job running for ever.
             model.Session.rollback()
             self._save_object_error(_index_error(guid, e), harvest_object, "Import")
             return False
         except sa.exc.OperationalError as e:
-            # the database went away (restarted, network) before the commit: nothing of
-            # the dataset was saved
             model.Session.rollback()
             self._save_error_when_back(_database_error(guid, e), harvest_object, e)
-            _index_as_saved(package.get("id"))
+            _index_as_saved([package["id"]])
             return False
         self._make_current(harvest_object, previous, result["id"])
         twins.link(result, context)
         return True
 
-    def _create(self, harvest_object, previous, package, context):
-        """package_create with the harvest object already current for the new id, so the
-        one index write carries ckanext-harvest's harvest_source_id (the dashboard's
-        facet); the foreign key is checked at commit, as ckanext-harvest itself does."""
-        package["id"] = str(uuid.uuid4())
+    def _index(self, package_ids, context) -> dict:
+        """Index the datasets of a batch and commit the index once, before the database
+        commits (as CKAN does for one dataset); {id: the dataset as package_show says}."""
+        from ckan.lib import search
+        index = search.index_for(model.Package)
+        shown = {}
+        for package_id in package_ids:
+            default, custom = logic.package_show_default_and_custom_schemas(
+                dict(context), package_id)
+            index.update_dict(dict(default, with_custom_schema=custom), defer_commit=True)
+            shown[package_id] = custom
+        if shown:
+            try:
+                batch.commit_index()
+            except Exception as e:  # the search service gone: the batch is not saved
+                raise SearchIndexError(e)
+        return shown
+
+    @staticmethod
+    def _add_object_error(message, harvest_object):
+        """An import error in the batch's transaction (committed with it)."""
+        model.Session.add(HarvestObjectError(message=message, object=harvest_object,
+                                             stage="Import"))
+
+    @staticmethod
+    def _previous_of(objects) -> dict:
+        """{guid: the source's current object} for the guids of ``objects``."""
+        first = objects[0]
+        ids = [o.id for o in objects]
+        return {o.guid: o for o in model.Session.query(HarvestObject)
+                .filter(HarvestObject.harvest_source_id == first.harvest_source_id)
+                .filter(HarvestObject.guid.in_([o.guid for o in objects]))
+                .filter(HarvestObject.current == True)  # noqa: E712
+                .filter(HarvestObject.id.notin_(ids))}
+
+    @staticmethod
+    def _existing_of(prepared, previous) -> dict:
+        """{object id: the dataset a record was imported as before}: the one its previous
+        object points at, else the one of its name."""
+        refs = set()
+        for obj, package in prepared:
+            before = previous.get(obj.guid)
+            if before is not None and before.package_id:
+                refs.add(before.package_id)
+            refs.add(package["name"])
+        if not refs:
+            return {}
+        packages = model.Session.query(model.Package).filter(sa.or_(
+            model.Package.id.in_(refs), model.Package.name.in_(refs))).all()
+        by_id = {p.id: p for p in packages}
+        by_name = {p.name: p for p in packages}
+        out = {}
+        for obj, package in prepared:
+            before = previous.get(obj.guid)
+            pkg = by_id.get(before.package_id) if before is not None and \
+                before.package_id else None
+            pkg = pkg or by_name.get(package["name"])
+            if pkg is not None:
+                out[obj.id] = pkg
+        return out
+
+    @staticmethod
+    def _set_current(harvest_object, previous, package_id):
+        """_make_current within the batch's transaction."""
         if previous is not None:
             previous.current = False
-            previous.add()
-        harvest_object.package_id = package["id"]
+        harvest_object.package_id = package_id
         harvest_object.current = True
-        harvest_object.add()
-        model.Session.execute(
-            sa.text("SET CONSTRAINTS harvest_object_package_id_fkey DEFERRED"))
-        model.Session.flush()
-        try:
-            return tk.get_action("package_create")(dict(context), package)
-        except Exception:
-            # e.g. the search service down: no harvest object may point at no dataset
-            model.Session.rollback()
-            raise
 
     def _save_error_when_back(self, message, harvest_object, error, wait=30.0):
         """Save the object's error once the database answers again (a restart takes a
@@ -301,18 +455,6 @@ class MigrationHarvester(HarvesterBase):
             .filter(HarvestObject.guid == harvest_object.guid) \
             .filter(HarvestObject.current == True) \
             .filter(HarvestObject.id != harvest_object.id).first()  # noqa: E712
-
-    @staticmethod
-    def _existing(previous, name, context):
-        for ref in ([previous.package_id] if previous is not None and previous.package_id
-                    else []) + [name]:
-            if model.Package.get(ref) is None:  # cheap check before the full show
-                continue
-            try:
-                return tk.get_action("package_show")(dict(context), {"id": ref})
-            except tk.ObjectNotFound:
-                continue
-        return None
 
     @staticmethod
     def _make_current(harvest_object, previous, package_id):
@@ -349,6 +491,16 @@ class MigrationHarvester(HarvesterBase):
         return source.owner_org if source is not None else None
 
 
+def _live_packages(package_ids) -> set:
+    """The ids among ``package_ids`` of datasets active and not withdrawn."""
+    if not package_ids:
+        return set()
+    return {package_id for package_id, extras in model.Session.query(
+        model.Package.id, model.Package.extras)
+        .filter(model.Package.id.in_(package_ids), model.Package.state == "active")
+        if not (extras or {}).get("withdrawn_at")}
+
+
 def _is_withdrawn(package_id) -> bool:
     package = model.Package.get(package_id)
     return package is None or package.state != "active" or bool(
@@ -375,21 +527,20 @@ def _index_error(guid, error) -> str:
             "run (%s)" % (guid, what, text))
 
 
-def _index_as_saved(package_id):
-    """CKAN writes the index before its COMMIT: when the commit failed, the index may hold
-    a dataset (or a version of it) the database does not. Put the index back to what the
+def _index_as_saved(package_ids):
+    """The index is written before the COMMIT: when the commit failed, the index may hold
+    datasets (or versions of them) the database does not. Put the index back to what the
     database holds."""
-    if not package_id:
-        return
     from ckan.lib import search
-    try:
-        if model.Package.get(package_id) is None:
-            search.index_for(model.Package).delete_package({"id": package_id})
-        else:
-            search.rebuild(package_id)
-    except Exception:  # `ckan search-index rebuild` mends it; the import error is said
-        log.exception("could not put the index of dataset %s back after a failed commit",
-                      package_id)
+    for package_id in package_ids:
+        try:
+            if model.Package.get(package_id) is None:
+                search.index_for(model.Package).delete_package({"id": package_id})
+            else:
+                search.rebuild(package_id)
+        except Exception:  # `ckan search-index rebuild` mends it; the import error is said
+            log.exception("could not put the index of dataset %s back after a failed "
+                          "commit", package_id)
 
 
 def _database_error(guid, error) -> str:

@@ -245,7 +245,7 @@ def _error_unfinished(objects: Iterable[HarvestObject], why: str) -> int:
     return n
 
 
-def _unqueue(job_ids: Iterable[str] = (), object_ids: Iterable[str] = ()) -> None:
+def unqueue(job_ids: Iterable[str] = (), object_ids: Iterable[str] = ()) -> None:
     """Take the messages of closed jobs and objects off the Redis queues, so that no
     consumer gathers a finished job (ckanext-harvest's gather does not check)."""
     from ckanext.harvest import queue
@@ -284,7 +284,7 @@ def fix(stuck: StuckJob, now: Optional[dt.datetime] = None, notify: bool = True)
     job.status = "Finished"
     job.finished = now
     model.Session.commit()
-    _unqueue([job.id], ids)
+    unqueue([job.id], ids)
     log.warning("harvest doctor: job %s of %s closed: %s", job.id, stuck.source_name,
                 message)
     context = {"model": model, "session": model.Session, "ignore_auth": True,
@@ -309,7 +309,7 @@ def fix_orphans(orphans: list[Orphan]) -> int:
         .filter(HarvestObject.state.in_(UNFINISHED)).with_for_update().all()
     n = _error_unfinished(objects, "orphaned: its job had finished before it was processed")
     model.Session.commit()
-    _unqueue(object_ids=[o.id for o in objects])
+    unqueue(object_ids=[o.id for o in objects])
     return n
 
 

@@ -1,0 +1,150 @@
+"""Importing several harvest objects of one job together.
+
+ckanext-harvest hands the import stage one object at a time. For a harvester whose gather
+read everything (no fetch), the import of one object takes the next objects of the same
+job waiting in the queue along (``claim``): they are written in the same transaction, each
+in its own savepoint, indexed together and committed once. Each keeps its own outcome
+(``OUTCOME_KEY``), which its own import stage returns when the queue reaches it, so the
+job's counts and states are what one-by-one imports would give.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import threading
+
+import sqlalchemy as sa
+import ckan.plugins as p
+import ckan.plugins.toolkit as tk
+from ckan import model
+from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+
+OUTCOME_KEY = "batch_outcome"
+# what import_stage returns for each recorded outcome
+OUTCOMES = {"imported": True, "unchanged": "unchanged", "error": False}
+
+
+def size() -> int:
+    return max(1, int(tk.config.get("ckanext.migration.harvest.import_batch") or 1))
+
+
+def claim(harvest_object, status_key: str, limit: int) -> list:
+    """Up to ``limit`` other objects of the same job still waiting for their new record
+    to be imported, locked until the transaction ends. SKIP LOCKED: two
+    consumers never take the same object; one that dies leaves them waiting for their own
+    queue messages."""
+    if limit <= 0:
+        return []
+    status = sa.orm.aliased(HarvestObjectExtra)
+    done = sa.orm.aliased(HarvestObjectExtra)
+    return (model.Session.query(HarvestObject)
+            .join(status, sa.and_(status.harvest_object_id == HarvestObject.id,
+                                  status.key == status_key))
+            .outerjoin(done, sa.and_(done.harvest_object_id == HarvestObject.id,
+                                     done.key == OUTCOME_KEY))
+            .filter(HarvestObject.harvest_job_id == harvest_object.harvest_job_id,
+                    HarvestObject.state == "WAITING",
+                    HarvestObject.id != harvest_object.id,
+                    status.value == "new",
+                    done.id.is_(None))
+            .order_by(HarvestObject.gathered, HarvestObject.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True, of=HarvestObject)
+            .all())
+
+
+def outcome(harvest_object):
+    """What import_stage returns for an object a batch already imported, else None."""
+    for extra in harvest_object.extras:
+        if extra.key == OUTCOME_KEY:
+            return OUTCOMES[extra.value]
+    return None
+
+
+def record(harvest_object, result) -> None:
+    """An object that came along is done, in the batch's transaction: its outcome and
+    the bookkeeping ckanext-harvest's fetch_and_import_stages would write (states,
+    times, report status; a batch only creates, so "added")."""
+    value = {True: "imported", "unchanged": "unchanged"}.get(result, "error")
+    harvest_object.extras.append(HarvestObjectExtra(key=OUTCOME_KEY, value=value))
+    now = dt.datetime.utcnow()
+    harvest_object.fetch_started = harvest_object.fetch_finished = now
+    harvest_object.import_started = harvest_object.import_finished = now
+    harvest_object.state = "ERROR" if value == "error" else "COMPLETE"
+    harvest_object.report_status = {"imported": "added", "unchanged": "not modified",
+                                    "error": "errored"}[value]
+
+
+def commit_index() -> None:
+    """One search-index commit for the datasets a batch indexed without one."""
+    from ckan.lib.search.common import make_connection
+    make_connection().commit(waitSearcher=True)
+
+
+@contextlib.contextmanager
+def savepoint():
+    """A record's savepoint. package_create answers a validation error with
+    Session.rollback(), which would undo the whole batch: within this block (and this
+    thread) that rollback undoes the record's savepoint only."""
+    session = model.Session
+    nested = session.begin_nested()
+    thread = threading.get_ident()
+    whole = session.rollback
+
+    def rollback():
+        if threading.get_ident() == thread and nested.is_active:
+            nested.rollback()
+        else:
+            whole()
+    session.rollback = rollback
+    try:
+        yield nested
+    except BaseException:
+        if nested.is_active:
+            nested.rollback()
+        raise
+    else:
+        nested.commit()
+    finally:
+        del session.rollback
+
+
+def with_harvest_extras(dataset: dict, harvest_object) -> dict:
+    """A copy of ``dataset`` as package_show reads it back from the index: with the
+    harvest extras ckanext-harvest's before_dataset_index adds (what the activity of a
+    package_create stores)."""
+    out = json.loads(json.dumps(dataset))
+    for key, value in (("harvest_object_id", harvest_object.id),
+                       ("harvest_source_id", harvest_object.source.id),
+                       ("harvest_source_title", harvest_object.source.title)):
+        if key in out:
+            out[key] = value
+            continue
+        extras = out.setdefault("extras", []) or []
+        out["extras"] = extras
+        for extra in extras:
+            if extra.get("key") == key:
+                extra["value"] = value
+                break
+        else:
+            extras.append({"key": key, "value": value})
+    return out
+
+
+def record_activities(datasets, context) -> None:
+    """The "new package" activities of [(id, dataset as package_show says)], as
+    ckanext-activity records them after package_create (same data, same labels), in the
+    batch's transaction."""
+    if not datasets or not p.plugin_loaded("activity") or \
+            not tk.config.get("ckan.activity_streams_enabled"):
+        return
+    from ckan.lib.plugins import get_permission_labels
+    user = model.User.get(context["user"])
+    labels = get_permission_labels()
+    create = tk.get_action("activity_create")
+    for package_id, dataset in datasets:
+        create({"user": context["user"], "ignore_auth": True, "defer_commit": True}, {
+            "user_id": user.id, "object_id": package_id, "activity_type": "new package",
+            "data": {"package": dataset, "actor": user.name},
+            "permission_labels": labels.get_dataset_labels(model.Package.get(package_id))})

@@ -1,0 +1,99 @@
+"""Several new records of one job imported together (harvesting/batch.py): each keeps its
+own outcome, a bad one fails alone, nothing is half-written, the index ends equal to the
+database, and unchanged records of a re-run are settled by gather."""
+import pytest
+
+from ckan import model
+from ckan.tests import helpers
+from ckanext.activity.model import Activity
+from ckanext.harvest.model import HarvestObject
+
+from ckanext.migration.harvesting import batch
+
+from .test_base import _name, harvest, pipeline, upstream  # noqa: F401 (fixtures)
+
+
+def _harvested():
+    """Names of the active datasets of the test platform, in the database."""
+    model.Session.remove()
+    return {name for (name,) in model.Session.query(model.Package.name)
+            .filter(model.Package.name.like(_name("") + "%"))
+            .filter(model.Package.state == "active")}
+
+
+def _indexed():
+    found = helpers.call_action("package_search", q="*:*", rows=1000, include_private=True,
+                                fq="source_platform:\"Test list\"")
+    return {r["name"] for r in found["results"]}
+
+
+def _objects(job):
+    return model.Session.query(HarvestObject).filter(HarvestObject.harvest_job_id == job.id)
+
+
+@pipeline
+@pytest.mark.ckan_config("ckanext.migration.harvest.import_batch", "3")
+def test_a_bad_record_in_a_batch_fails_alone_and_the_counts_are_right(upstream, harvest):
+    upstream.publish("a", "b")
+    upstream.publish("bad-date", modified="last spring")   # refused by validation
+    upstream.publish("c")
+    upstream.publish("bad-map", fail="key")                 # refused by the mapping
+    upstream.publish("d", "e")
+    job, _ = harvest.run()
+
+    assert harvest.report(job) == {"added": 5, "errored": 2}
+    errors = sorted(harvest.errors(job))
+    assert len(errors) == 2
+    assert errors[0].startswith("bad-date: the mapped dataset does not validate: modified")
+    assert errors[1].startswith("bad-map: cannot map the record: KeyError")
+    # batches were used: objects that came along carry their outcome
+    assert sum(batch.OUTCOME_KEY in {e.key for e in o.extras} for o in _objects(job)) >= 2
+    assert {o.state for o in _objects(job)} == {"COMPLETE", "ERROR"}
+
+    # nothing of the bad records written; the good ones whole, current, indexed once
+    names = {_name(g) for g in "abcde"}
+    assert _harvested() == names
+    assert _indexed() == names
+    for obj in _objects(job):
+        if obj.state == "COMPLETE":
+            assert obj.current and model.Package.get(obj.package_id).name == _name(obj.guid)
+        else:
+            assert not obj.current and obj.package_id is None
+    source_hits = helpers.call_action("package_search", rows=1000, include_private=True,
+                                      fq='harvest_source_id:"%s"' % harvest.source.id)
+    assert {r["name"] for r in source_hits["results"]} == names
+
+
+@pipeline
+@pytest.mark.ckan_config("ckanext.migration.harvest.import_batch", "4")
+def test_a_batch_records_each_datasets_activity_as_package_create_does(upstream, harvest):
+    upstream.publish("a", "b", "c")
+    harvest.run()
+    for guid in "abc":
+        shown = helpers.call_action("package_show", id=_name(guid))
+        # the lists hide the site user's activities: read the table
+        activities = model.Session.query(Activity).filter(Activity.object_id == shown["id"])
+        assert [a.activity_type for a in activities] == ["new package"]
+        stored = activities[0].data["package"]
+        assert stored["id"] == shown["id"] and stored["name"] == shown["name"]
+        # as package_show reads it from the index, with ckanext-harvest's extras
+        assert stored == helpers.call_action("package_show", id=shown["id"])
+        assert [r["url"] for r in stored["resources"]] == \
+            [r["url"] for r in shown["resources"]]
+
+
+@pipeline
+def test_a_rerun_settles_unchanged_records_in_gather(upstream, harvest):
+    upstream.publish("a", "b", "c")
+    harvest.run()
+    upstream.publish("b", notes="Records of b, revised")
+    job, results = harvest.run()
+    # only the changed record went through fetch and import
+    assert list(results) == ["b"]
+    assert harvest.report(job) == {"not modified": 2, "updated": 1}
+    current = model.Session.query(HarvestObject).filter(
+        HarvestObject.harvest_source_id == harvest.source.id,
+        HarvestObject.current == True).all()  # noqa: E712
+    assert sorted(o.guid for o in current) == ["a", "b", "c"]
+    assert {o.harvest_job_id for o in current} == {job.id}
+    assert _harvested() == _indexed() == {_name(g) for g in "abc"}
