@@ -50,6 +50,9 @@ def _lock_data_dir(data_dir: str):
     return handle
 
 
+BUFFER_BYTES = 8 * 1024 * 1024
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
@@ -77,7 +80,10 @@ def main(argv=None):
     from waitress import create_server
     server = create_server(app, sockets=[sock], threads=args.threads,
                            ident=SERVICE_NAME, clear_untrusted_proxy_headers=True,
-                           channel_timeout=300)
+                           channel_timeout=300,
+                           # an update batch or a page of documents stays in memory (by
+                           # default waitress spills bodies over 512 kB to a temporary file)
+                           inbuf_overflow=BUFFER_BYTES, outbuf_overflow=BUFFER_BYTES)
 
     def stop(signum, frame):
         raise SystemExit(0)

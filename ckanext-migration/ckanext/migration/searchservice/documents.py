@@ -227,6 +227,8 @@ class DocumentBuilder:
         # name -> how _add indexes its values; name -> [(copyField dest, its FieldDef)]
         self._plans = {}
         self._copies = {}
+        # name -> (FieldDef, holds text, multi-valued), for normalise()
+        self._normalise_plans = {}
         # the fields normalise() fills in or requires
         self._checked = [(name, fd) for name, fd in schema.fields.items()
                          if fd.default is not None or fd.required]
@@ -250,16 +252,21 @@ class DocumentBuilder:
             raise BadRequest("Document is missing mandatory uniqueKey field: %s" % key)
         doc_id = raw_id[0] if isinstance(raw_id, list) else raw_id
         out = {}
+        plans = self._normalise_plans
         for name, value in doc.items():
             if value is None:
                 continue
-            hit = self.resolve(name)
-            if hit is None:
-                raise BadRequest("ERROR: [doc=%s] unknown field '%s'" % (doc_id, name))
-            fd = hit[0]
-            text = fd.type.kind in _TEXT_KINDS
+            plan = plans.get(name)
+            if plan is None:
+                hit = self.resolve(name)
+                if hit is None:
+                    raise BadRequest("ERROR: [doc=%s] unknown field '%s'" % (doc_id, name))
+                plan = (hit[0], hit[0].type.kind in _TEXT_KINDS, hit[0].multi)
+                if len(plans) < 100000:
+                    plans[name] = plan
+            fd, text, multi = plan
             if text and type(value) is str:  # most values: nothing to convert or check
-                out[name] = [value] if fd.multi else value
+                out[name] = [value] if multi else value
                 continue
             values = value if isinstance(value, list) else [value]
             if text:
@@ -269,11 +276,11 @@ class DocumentBuilder:
                 values = [convert_value(fd, name, v, doc_id) for v in values if v is not None]
             if not values:
                 continue
-            if len(values) > 1 and not fd.multi:
+            if len(values) > 1 and not multi:
                 raise BadRequest(
                     "ERROR: [doc=%s] multiple values encountered for non multiValued "
                     "field %s: %s" % (doc_id, name, values))
-            out[name] = values if fd.multi else values[0]
+            out[name] = values if multi else values[0]
         for name, fd in self._checked:
             if name not in out and fd.default is not None:
                 out[name] = convert_value(fd, name, fd.default, doc_id)
