@@ -8,7 +8,10 @@ CKAN process must not grow with the number of pages read.
 1. generates N synthetic migration datasets shaped like the validated dicts of
    ``schemas/migration_dataset.yaml`` (producers, collection periods, countries, topics, GCM
    objectives, DCAT-AP fields, resources) with the index fields ``indexing.index_fields`` adds,
-   and loads them straight into a fresh search-service core through ``/update``;
+   passes them through the site's index hook (the migration plugin's
+   ``before_dataset_index``, CKAN app made from ``--ckan-ini``: the catalogue fragment of
+   profiles/fragments.py, its CPU time a dataset printed) and loads them straight into a fresh
+   search-service core through ``/update``;
 2. for each page count (default 10 and 100) starts a fresh CKAN process (``ckan run`` with
    ``--ckan-ini``, whose ``solr_url`` is this core; scripts/bench-catalog.sh renders it), reads
    the pages following ``hydra:nextPage`` and samples the RSS of the CKAN process (psutil) every

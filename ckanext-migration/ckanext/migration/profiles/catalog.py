@@ -1,5 +1,7 @@
 """The paged DCAT catalogue (``/catalog.{ttl,n3,rdf,xml,jsonld}``), faster than ckanext-dcat's
-``serialize_catalog`` and giving the same graph (tests/profiles/test_catalog.py).
+``serialize_catalog`` and giving the same graph (tests/profiles/test_catalog.py). Turtle pages
+are put together from fragments written at indexing (fragments.py, with :class:`TurtleWriter`);
+this module serves the other formats, ``?profiles=`` pages and sites with sub-catalogues.
 
 The graph is built as ckanext-dcat builds it (its ``RDFSerializer`` with the configured
 profiles, dataset after dataset, then the Hydra paging triples); only writing it changes:
