@@ -2,7 +2,6 @@
 the graph stock ckanext-dcat gives, the fragments read from the index (not written again on
 the read), a dataset's new content after an update, stale and missing fragments written on the
 read, and a restricted dataset's fragment without its links."""
-import orjson
 import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
@@ -65,7 +64,7 @@ def patch(name, **fields):
 def stored_fragment(dataset_id):
     found = helpers.call_action("package_search", fq='id:"%s"' % dataset_id,
                                 fl=["id", fragments.FIELD])["results"]
-    return orjson.loads(found[0][fragments.FIELD]) if found[0].get(fragments.FIELD) else None
+    return fragments.decode(found[0].get(fragments.FIELD))
 
 
 @pytest.mark.ckan_config("ckanext.dcat.datasets_per_page", "4")

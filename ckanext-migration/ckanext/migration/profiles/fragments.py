@@ -24,12 +24,14 @@ is missing or has another key is written on the page read by the same function.
 """
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import json
 import logging
 import os
 import re
+import zlib
 from importlib import metadata
 
 import orjson
@@ -50,7 +52,7 @@ log = logging.getLogger(__name__)
 
 FIELD = "dcat_fragment"
 # bump when what a fragment holds changes shape
-VERSION = "1"
+VERSION = "2"
 # settings that do not change a dataset's triples
 _PAGE_SETTINGS = ("ckanext.dcat.datasets_per_page", "ckanext.dcat.enable_content_negotiation",
                   "ckanext.dcat.enable_rdf_endpoints")
@@ -221,8 +223,24 @@ def before_index(index_doc: dict) -> dict:
         log.exception("catalogue fragment of %s not written", index_doc.get("id"))
         return index_doc
     if fragment is not None:
-        index_doc[FIELD] = orjson.dumps(fragment).decode()
+        index_doc[FIELD] = encode(fragment)
     return index_doc
+
+
+def encode(fragment: dict) -> str:
+    """The fragment as stored: compressed JSON (a third of the size the search service keeps
+    and sends for a page), base64 as the field is text."""
+    return base64.b64encode(zlib.compress(orjson.dumps(fragment), 6)).decode("ascii")
+
+
+def decode(text: str | None) -> dict | None:
+    """The stored fragment, or None for none or one not readable (another format: stale)."""
+    if not text:
+        return None
+    try:
+        return orjson.loads(zlib.decompress(base64.b64decode(text)))
+    except (ValueError, zlib.error, orjson.JSONDecodeError):
+        return None
 
 
 def _fragments(context, results, key):
@@ -230,8 +248,7 @@ def _fragments(context, results, key):
     ``dcat_fragment``), in order; those missing or stale written now."""
     fragments, stale = [], []
     for result in results:
-        text = result.get(FIELD)
-        fragment = orjson.loads(text) if text else None
+        fragment = decode(result.get(FIELD))
         if not fragment or fragment.get("key") != key:
             stale.append(result["id"])
         fragments.append(fragment)
