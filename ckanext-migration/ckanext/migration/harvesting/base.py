@@ -18,11 +18,11 @@ import time
 import uuid
 
 import ckan.plugins.toolkit as tk
+import pysolr
 import sqlalchemy as sa
-from ckan import model
+from ckan import logic, model
 from ckan.lib.search import SearchIndexError
 from ckanext.harvest.harvesters.base import HarvesterBase
-from ckan import logic
 from ckanext.harvest.model import HarvestObject, HarvestObjectError, HarvestObjectExtra
 
 from ckanext.migration.harvesting import batch, config_keys, doctor, mapping, twins
@@ -369,16 +369,16 @@ class MigrationHarvester(HarvesterBase):
         from ckan.lib import search
         index = search.index_for(model.Package)
         shown = {}
-        for package_id in package_ids:
-            default, custom = logic.package_show_default_and_custom_schemas(
-                dict(context), package_id)
-            index.update_dict(dict(default, with_custom_schema=custom), defer_commit=True)
-            shown[package_id] = custom
-        if shown:
-            try:
-                batch.commit_index()
-            except Exception as e:  # the search service gone: the batch is not saved
-                raise SearchIndexError(e)
+        try:
+            with batch.one_index_request():
+                for package_id in package_ids:
+                    default, custom = logic.package_show_default_and_custom_schemas(
+                        dict(context), package_id)
+                    index.update_dict(dict(default, with_custom_schema=custom),
+                                      defer_commit=True)
+                    shown[package_id] = custom
+        except (pysolr.SolrError, OSError) as e:  # the batch's one request refused
+            raise SearchIndexError(e)
         return shown
 
     @staticmethod

@@ -76,10 +76,35 @@ def record(harvest_object, result) -> None:
                                     "error": "errored"}[value]
 
 
-def commit_index() -> None:
-    """One search-index commit for the datasets a batch indexed without one."""
+@contextlib.contextmanager
+def one_index_request():
+    """Within this block (and this thread), the documents CKAN's indexing builds are
+    collected instead of sent one request each; at its end they go in one request and
+    one commit. Yields nothing; raises what the search service's answer raises."""
+    from ckan.lib.search import index as search_index
     from ckan.lib.search.common import make_connection
-    make_connection().commit(waitSearcher=True)
+    docs, thread = [], threading.get_ident()
+
+    class Collector:
+        url = "(collected)"
+
+        @staticmethod
+        def add(docs=(), commit=False, **kwargs):
+            collected.extend(docs)
+
+    collected = docs
+
+    def connection():
+        return Collector() if threading.get_ident() == thread else make_connection()
+    search_index.make_connection = connection
+    try:
+        yield
+    finally:
+        search_index.make_connection = make_connection
+    if docs:
+        conn = make_connection()
+        conn.add(docs=docs, commit=False)
+        conn.commit(waitSearcher=True)
 
 
 @contextlib.contextmanager
