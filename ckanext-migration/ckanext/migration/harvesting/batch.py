@@ -3,15 +3,17 @@
 ckanext-harvest hands the import stage one object at a time. For a harvester whose gather
 read everything (no fetch), the import of one object takes the next objects of the same
 job waiting in the queue along (``claim``): they are written in the same transaction, each
-in its own savepoint, indexed together and committed once. Each keeps its own outcome
-(``OUTCOME_KEY``), which its own import stage returns when the queue reaches it, so the
-job's counts and states are what one-by-one imports would give.
+in its own savepoint, indexed together and committed once. Each gets its own outcome,
+states and report status in that transaction (``record``) and its queue message is taken
+off; a consumer that had already taken the message finds the outcome (``OUTCOME_KEY``)
+and returns it. The job's counts and states are what one-by-one imports would give.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import json
+import logging
 import threading
 
 import sqlalchemy as sa
@@ -19,6 +21,8 @@ import ckan.plugins as p
 import ckan.plugins.toolkit as tk
 from ckan import model
 from ckanext.harvest.model import HarvestObject, HarvestObjectExtra
+
+log = logging.getLogger(__name__)
 
 OUTCOME_KEY = "batch_outcome"
 # what import_stage returns for each recorded outcome
@@ -127,7 +131,10 @@ def savepoint():
         yield nested
     except BaseException:
         if nested.is_active:
-            nested.rollback()
+            try:
+                nested.rollback()
+            except Exception:  # the connection lost: the caller handles the first error
+                log.debug("savepoint rollback failed", exc_info=True)
         raise
     else:
         nested.commit()
