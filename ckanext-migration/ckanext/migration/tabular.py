@@ -259,11 +259,19 @@ def queue_new_dataset(pkg_dict: dict) -> int:
     if not p.plugin_loaded("xloader"):
         return 0
     from ckanext.xloader.utils import XLoaderFormats
+    from redis.exceptions import RedisError
     queued = 0
     for resource in pkg_dict.get("resources") or []:
         if resource.get("id") and resource.get("url_type") not in ("datastore", "xloader") \
                 and XLoaderFormats.is_it_an_xloader_format(resource.get("format") or ""):
-            queue_preflight(resource["id"])
+            try:
+                queue_preflight(resource["id"])
+            except RedisError as e:
+                # the dataset is saved: a job queue that is down (Redis restarting) must
+                # not undo it or stop the harvest consumer writing it
+                log.warning("pre-flight check of resource %s not queued (%s); "
+                            "`ckan xloader submit` loads it later", resource["id"], e)
+                continue
             queued += 1
     return queued
 
