@@ -97,3 +97,35 @@ def test_a_rerun_settles_unchanged_records_in_gather(upstream, harvest):
     assert sorted(o.guid for o in current) == ["a", "b", "c"]
     assert {o.harvest_job_id for o in current} == {job.id}
     assert _harvested() == _indexed() == {_name(g) for g in "abc"}
+
+
+def _preflight_jobs():
+    from ckan.lib import jobs
+    return [j.args[0] for j in jobs.get_queue().jobs
+            if j.func_name == "ckanext.migration.tabular.preflight"]
+
+
+@pipeline
+@pytest.mark.ckan_config("ckanext.migration.harvest.import_batch", "3")
+def test_a_batch_queues_the_preflight_checks_of_what_it_saved_once_committed(
+        upstream, harvest):
+    from ckan.lib import jobs
+    jobs.get_queue().empty()
+    upstream.publish("a", formats=["CSV", "PDF"])
+    upstream.publish("bad-date", modified="last spring")   # refused: nothing queued
+    upstream.publish("b", "c")
+    upstream.publish("d", formats=["XLSX", "CSV"])
+    try:
+        job, _ = harvest.run()
+        assert harvest.report(job) == {"added": 4, "errored": 1}
+        queued = _preflight_jobs()
+        tabular = {r["id"] for g in "abcd"
+                   for r in helpers.call_action("package_show", id=_name(g))["resources"]
+                   if r["format"] in ("CSV", "XLSX")}
+        # one check per tabular resource of the saved datasets, none twice, none for PDF
+        assert sorted(queued) == sorted(tabular) and len(tabular) == 5
+        # titled as the one-by-one path titles them, for `ckan jobs list`
+        assert all(j.meta["title"] == "pre-flight check of resource %s" % j.args[0]
+                   for j in jobs.get_queue().jobs)
+    finally:
+        jobs.get_queue().empty()

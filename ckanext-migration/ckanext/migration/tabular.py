@@ -11,12 +11,14 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime
 import json
 import logging
 import os
 import tempfile
+import threading
 import time
 from functools import lru_cache
 
@@ -247,9 +249,52 @@ def can_upload(resource_id: str) -> bool:
     return False
 
 
+PREFLIGHT_TIMEOUT = 3600
+_held = threading.local()
+
+
+def _title(resource_id: str) -> str:
+    return "pre-flight check of resource %s" % resource_id
+
+
 def queue_preflight(resource_id: str) -> None:
-    tk.enqueue_job(preflight, [resource_id], title="pre-flight check of resource %s"
-                   % resource_id, rq_kwargs={"timeout": 3600})
+    tk.enqueue_job(preflight, [resource_id], title=_title(resource_id),
+                   rq_kwargs={"timeout": PREFLIGHT_TIMEOUT})
+
+
+@contextlib.contextmanager
+def preflights_held():
+    """Within this block (this thread), the pre-flight checks :func:`queue_new_dataset`
+    would queue are collected in the list it yields instead: a harvest batch queues them
+    with :func:`queue_preflights` once its transaction has committed (a job queued before
+    would look for a resource not yet saved), and drops them when it rolls back."""
+    held: list = []
+    _held.ids = held
+    try:
+        yield held
+    finally:
+        _held.ids = None
+
+
+def queue_preflights(resource_ids) -> None:
+    """The pre-flight checks of ``resource_ids`` in one Redis round trip (as
+    :func:`queue_preflight` queues each: same function, title and timeout)."""
+    if not resource_ids:
+        return
+    from ckan.lib.jobs import get_queue
+    from redis.exceptions import RedisError
+    from rq import Queue
+    try:
+        queue = get_queue()
+        jobs = [Queue.prepare_data(preflight, [resource_id], timeout=PREFLIGHT_TIMEOUT,
+                                   meta={"title": _title(resource_id)})
+                for resource_id in resource_ids]
+        with queue.connection.pipeline() as pipe:
+            queue.enqueue_many(jobs, pipeline=pipe)
+            pipe.execute()
+    except RedisError as e:
+        log.warning("pre-flight checks of %d resources not queued (%s); "
+                    "`ckan xloader submit` loads them later", len(resource_ids), e)
 
 
 def queue_new_dataset(pkg_dict: dict) -> int:
@@ -264,6 +309,11 @@ def queue_new_dataset(pkg_dict: dict) -> int:
     for resource in pkg_dict.get("resources") or []:
         if resource.get("id") and resource.get("url_type") not in ("datastore", "xloader") \
                 and XLoaderFormats.is_it_an_xloader_format(resource.get("format") or ""):
+            held = getattr(_held, "ids", None)
+            if held is not None:
+                held.append(resource["id"])
+                queued += 1
+                continue
             try:
                 queue_preflight(resource["id"])
             except RedisError as e:

@@ -25,6 +25,7 @@ from ckan.lib.search import SearchIndexError
 from ckanext.harvest.harvesters.base import HarvesterBase
 from ckanext.harvest.model import HarvestObject, HarvestObjectError, HarvestObjectExtra
 
+from ckanext.migration import tabular
 from ckanext.migration.harvesting import batch, config_keys, doctor, mapping, twins
 from ckanext.migration.harvesting.http import FetchError
 
@@ -241,7 +242,10 @@ class MigrationHarvester(HarvesterBase):
         written by nothing, wait for their own turn. A dataset to update goes alone
         (package_update commits itself): the object in hand now, the others on their
         own turn."""
-        context = {"user": self._get_user_name(), "ignore_auth": True,
+        user_name = self._get_user_name()
+        # the user object once for the batch: each action's access check would look it up
+        context = {"user": user_name, "ignore_auth": True,
+                   "auth_user_obj": model.User.get(user_name),
                    "defer_commit": True, "return_id_only": True}
         first = objects[0]
         config = self._parse_config(first.source.config)
@@ -258,8 +262,9 @@ class MigrationHarvester(HarvesterBase):
         guid = first.guid  # read now: after a rollback it is read from the database
         imported = []  # (object, package id)
         try:
-            update = self._create_all(first, prepared, previous, context, results, errors,
-                                      imported)
+            with tabular.preflights_held() as preflights:  # queued once committed
+                update = self._create_all(first, prepared, previous, context, results,
+                                          errors, imported)
             if update is not None:  # the object in hand updates a dataset: alone
                 model.Session.rollback()  # the others are let go: their own turn
                 return {first.id: self._update(first, *update)}
@@ -290,6 +295,9 @@ class MigrationHarvester(HarvesterBase):
             return {first.id: False}
         # the objects that came along are done: their queue messages are not needed
         doctor.unqueue(object_ids=[o.id for o in objects if o is not first and o.id in results])
+        saved = {resource["id"] for package_id in package_ids
+                 for resource in shown[package_id].get("resources") or []}
+        tabular.queue_preflights([i for i in preflights if i in saved])
         datasets = [shown[package_id] for package_id in package_ids]
         user = {"user": context["user"], "ignore_auth": True}
         for dataset, found in zip(datasets, twins.find_many(datasets, user)

@@ -176,7 +176,8 @@ def record_activities(datasets, context) -> None:
     labels = get_permission_labels()
     create = tk.get_action("activity_create")
     for package_id, dataset in datasets:
-        create({"user": context["user"], "ignore_auth": True, "defer_commit": True}, {
+        create({"user": context["user"], "ignore_auth": True, "defer_commit": True,
+                "auth_user_obj": user}, {
             "user_id": user.id, "object_id": package_id, "activity_type": "new package",
             "data": {"package": dataset, "actor": user.name},
             "permission_labels": labels.get_dataset_labels(model.Package.get(package_id))})
