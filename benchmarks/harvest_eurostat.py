@@ -35,6 +35,9 @@ def main():
     ap.add_argument("--profile", metavar="DIR",
                     help="write a cProfile of each of our runs to DIR/<run>.pstats")
     ap.add_argument("--ours-only", action="store_true", help="skip the naive path")
+    ap.add_argument("--consumers", type=int, default=0, metavar="N",
+                    help="import in N `ckan harvester fetch-consumer` processes through "
+                         "the Redis queue (0: in this process, one object at a time)")
     args = ap.parse_args()
     if not os.path.exists(TOC):
         sys.exit("the recorded table of contents is missing: %s" % TOC)
@@ -80,6 +83,11 @@ def run(args):
 
     # -- our import path ----------------------------------------------------------------
     reset()
+    consumers = []
+    if args.consumers:
+        from ckanext.harvest import queue
+        queue.purge_queues()  # what an earlier run left
+        consumers = start_consumers(args.ckan_ini, args.consumers)
     org = factories.Organization(name="bench-eurostat")
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         rsps.add_passthru(tk.config["solr_url"].split("/solr")[0])
@@ -91,15 +99,20 @@ def run(args):
             job = HarvestJobObj(source=source, run=False)
             profiler = _profiler(args)
             started = time.perf_counter()
-            run_job(job, harvester)
+            if args.consumers:
+                run_job_in_consumers(job, harvester, consumers)
+            else:
+                run_job(job, harvester)
             results[label] = n / (time.perf_counter() - started)
             if profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(os.path.join(args.profile, label + ".pstats"))
             model.Session.remove()
-            print("our import path, %s: %.1f datasets/s %s" % (
-                label.split("_")[1], results[label], report(job)), flush=True)
+            print("our import path, %s: %.1f datasets/s %s %s" % (
+                label.split("_")[1], results[label], report(job), stored()), flush=True)
 
+    for proc in consumers:
+        proc.terminate()
     if args.ours_only:
         print(json.dumps({k: round(v, 2) for k, v in results.items()}))
         return 0
@@ -144,6 +157,74 @@ def run_job(job, harvester):
             continue  # imported with an earlier object, its queue message taken off
         queue.fetch_and_import_stages(harvester, obj)
     tk.get_action("harvest_jobs_run")({"ignore_auth": True}, {})
+
+
+def start_consumers(ini, n):
+    """N fetch consumers as production runs them (`ckan harvester fetch-consumer`), back
+    once each has loaded CKAN and waits on the queue (its CPU time stands still)."""
+    import subprocess
+    ckan = os.path.join(os.path.dirname(sys.executable), "ckan")
+    procs = [subprocess.Popen([ckan, "-c", ini, "harvester", "fetch-consumer"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for _ in range(n)]
+
+    def cpu(proc):
+        with open("/proc/%d/stat" % proc.pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    before = [-1] * n
+    for _ in range(240):
+        time.sleep(1)
+        if any(proc.poll() is not None for proc in procs):
+            sys.exit("a fetch consumer exited at start")
+        now = [cpu(proc) for proc in procs]
+        if now == before:
+            return procs
+        before = now
+    sys.exit("the fetch consumers did not settle within 4 minutes")
+
+
+def run_job_in_consumers(job, harvester, consumers):
+    """gather here, as ckanext-harvest's gather consumer does (the objects' ids go to the
+    fetch queue), the fetch consumers import, then `harvester run` closes the job."""
+    import ckan.plugins.toolkit as tk
+    import sqlalchemy as sa
+    from ckan import model
+    from ckanext.harvest import queue
+    from ckanext.harvest.model import HarvestObject
+    job.status = "Running"
+    job.save()
+    publisher = queue.get_fetch_publisher()
+    for obj_id in queue.gather_stage(harvester, job) or []:
+        publisher.send({"harvest_object_id": obj_id})
+    publisher.close()
+    job_id = job.id
+    while True:
+        model.Session.remove()
+        left = model.Session.query(sa.func.count(HarvestObject.id)).filter(
+            HarvestObject.harvest_job_id == job_id,
+            HarvestObject.state.in_(("WAITING", "FETCH", "IMPORT"))).scalar()
+        if not left:
+            break
+        if any(proc.poll() is not None for proc in consumers):
+            sys.exit("a fetch consumer exited during the harvest")
+        time.sleep(0.1)
+    tk.get_action("harvest_jobs_run")({"ignore_auth": True}, {})
+
+
+def stored() -> dict:
+    """Active datasets in the database, distinct Eurostat codes among them, and datasets
+    in the index (checked, not timed): several consumers must not write one twice."""
+    import sqlalchemy as sa
+    import ckan.plugins.toolkit as tk
+    from ckan import model
+    model.Session.remove()
+    database, codes = model.Session.execute(sa.text(
+        "SELECT count(*), count(DISTINCT extras ->> 'identifier') FROM package "
+        "WHERE state = 'active' AND type = 'dataset'")).one()
+    index = tk.get_action("package_search")({"ignore_auth": True}, {
+        "q": "*:*", "rows": 0, "include_private": True})["count"]
+    return {"database": database, "codes": codes, "index": index}
 
 
 def report(job) -> dict:

@@ -2,7 +2,7 @@
 # Harvest benchmark (issue #4): the recorded Eurostat table of contents (7,581 datasets)
 # harvested end to end into a fresh catalogue, our import path against the naive one.
 # Needs the catalogue set up once (bash scripts/run.sh).
-#   bash scripts/bench-harvest.sh [--limit N]
+#   bash scripts/bench-harvest.sh [--limit N] [--ours-only] [--consumers N] [--profile DIR]
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -25,6 +25,8 @@ psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $DB OWNER ckan_default" >/dev
 sed -e "s#^sqlalchemy.url = .*#sqlalchemy.url = postgresql://ckan_default:pass@127.0.0.1/$DB#" \
     -e "s#^solr_url = .*#solr_url = http://127.0.0.1:$SEARCH_PORT/solr/bench#" \
     -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/3#" \
+    -e "s#^ckan.harvest.mq.type = redis#&\nckan.harvest.mq.redis_db = 3#" \
+    -e "/^\[logger_ckan/,/^level/s#^level = .*#level = WARNING#" \
     "$RUN/ckan.ini" > "$RUN/bench/harvest.ini"
 CKAN="$ROOT/.venv/bin/ckan -c $RUN/bench/harvest.ini"
 $CKAN db init >/dev/null

@@ -197,7 +197,11 @@ class MigrationHarvester(HarvesterBase):
 
     def fetch_stage(self, harvest_object):
         if batch.outcome(harvest_object) is not None:
-            return True  # imported with another object of the job: import_stage says how
+            # imported with another object of the job (import_stage says how): read what
+            # that batch committed, or ckanext-harvest reports it from what this consumer
+            # loaded before (not current: "deleted")
+            model.Session.refresh(harvest_object)
+            return True
         status = self._status(harvest_object)
         if status == "delete":
             return True

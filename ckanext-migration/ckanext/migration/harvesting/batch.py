@@ -37,7 +37,9 @@ def claim(harvest_object, status_key: str, limit: int) -> list:
     """Up to ``limit`` other objects of the same job still waiting for their new record
     to be imported, locked until the transaction ends. SKIP LOCKED: two
     consumers never take the same object; one that dies leaves them waiting for their own
-    queue messages."""
+    queue messages. Taken from the end of the job: the queue hands out messages from its
+    start, so another consumer's next object is not one this batch holds (it would wait
+    for this batch's commit to mark its object taken)."""
     if limit <= 0:
         return []
     status = sa.orm.aliased(HarvestObjectExtra)
@@ -52,7 +54,7 @@ def claim(harvest_object, status_key: str, limit: int) -> list:
                     HarvestObject.id != harvest_object.id,
                     status.value == "new",
                     done.id.is_(None))
-            .order_by(HarvestObject.gathered, HarvestObject.id)
+            .order_by(HarvestObject.gathered.desc(), HarvestObject.id.desc())
             .limit(limit)
             .with_for_update(skip_locked=True, of=HarvestObject)
             .all())
