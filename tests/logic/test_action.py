@@ -136,3 +136,34 @@ def test_home_search_sorted_by_views_sorts_by_modification_without_tracking(cata
     result = helpers.call_action("package_search", sort="view_recent desc", rows=5)
     modified = [d["metadata_modified"] for d in result["results"]]
     assert modified == sorted(modified, reverse=True) and len(modified) == 5
+
+
+def _views(package):
+    return {r["format"]: sorted(v["view_type"] for v in helpers.call_action(
+        "resource_view_list", id=r["id"])) for r in package["resources"]}
+
+
+def test_default_views_are_those_ckan_creates():
+    from ckan.logic.action.create import \
+        package_create_default_resource_views as ckan_default_views
+    from ckan.tests import factories
+    from ..factories import dataset
+    context = {"ignore_auth": True, "user": factories.Sysadmin()["name"]}
+    org = factories.Organization(name="views-org")
+    links = [{"url": "https://example.org/data.%s" % f.lower(), "name": f, "format": f}
+             for f in ("CSV", "XLSX")]
+    image = {"url": "https://example.org/map.png", "name": "Map", "format": "PNG"}
+    tabular = helpers.call_action("package_create", context=dict(context), **dataset(
+        name="only-tables", owner_org=org["id"], resources=links))
+    mixed = helpers.call_action("package_create", context=dict(context), **dataset(
+        name="tables-and-image", owner_org=org["id"], resources=links + [image]))
+    # no default view can show a CSV or XLSX link before the DataStore holds it: none made
+    assert _views(tabular) == {"CSV": [], "XLSX": []}
+    # a dataset with one resource a default view can show gets CKAN's views
+    assert _views(mixed) == {"CSV": [], "XLSX": [], "PNG": ["image_view"]}
+    # CKAN's own action on the same datasets adds nothing more
+    for package in (tabular, mixed):
+        ckan_default_views(dict(context), {"package": helpers.call_action(
+            "package_show", id=package["id"])})
+    assert _views(tabular) == {"CSV": [], "XLSX": []}
+    assert _views(mixed) == {"CSV": [], "XLSX": [], "PNG": ["image_view"]}

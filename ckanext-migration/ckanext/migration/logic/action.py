@@ -352,6 +352,25 @@ def dcat_catalog_show(original_action, context, data_dict):
                                     _pagination_info(query, data_dict), key)
 
 
+@tk.chained_action
+def package_create_default_resource_views(original_action, context, data_dict):
+    """CKAN's, which lists each resource's views (a query a resource) before asking each
+    default view whether it can show it: for a dataset none of whose resources any default
+    view can show (CSV and XLSX links before the DataStore holds them: a harvest's datasets)
+    it would create nothing, so it is not called."""
+    from ckan.lib.datapreview import get_default_view_plugins
+    dataset = data_dict.get("package")
+    if not isinstance(dataset, dict):
+        return original_action(context, data_dict)  # its own error
+    plugins = get_default_view_plugins(
+        tk.asbool(data_dict.get("create_datastore_views", False)))
+    if any(plugin.can_view({"resource": resource, "package": dataset})
+           for resource in dataset.get("resources") or [] for plugin in plugins):
+        return original_action(context, data_dict)
+    tk.check_access("package_create_default_resource_views", context, data_dict)
+    return []
+
+
 def get_actions() -> dict:
     from ckanext.migration.corrections.logic import get_actions as corrections_actions
     from ckanext.migration.access.logic import get_actions as access_actions
@@ -360,4 +379,5 @@ def get_actions() -> dict:
                                     migration_harvest_dashboard,
                                     migration_broken_links, migration_compare,
                                     migration_handbook, migration_harvest_source_test,
-                                    package_search, dcat_catalog_show)}
+                                    package_search, dcat_catalog_show,
+                                    package_create_default_resource_views)}
