@@ -276,11 +276,11 @@ def preflights_held():
         _held.ids = None
 
 
-def queue_preflights(resource_ids) -> None:
+def queue_preflights(resource_ids) -> int:
     """The pre-flight checks of ``resource_ids`` in one Redis round trip (as
-    :func:`queue_preflight` queues each: same function, title and timeout)."""
+    :func:`queue_preflight` queues each: same function, title and timeout); how many."""
     if not resource_ids:
-        return
+        return 0
     from ckan.lib.jobs import get_queue
     from redis.exceptions import RedisError
     from rq import Queue
@@ -293,37 +293,30 @@ def queue_preflights(resource_ids) -> None:
             queue.enqueue_many(jobs, pipeline=pipe)
             pipe.execute()
     except RedisError as e:
+        # the datasets are saved: a job queue that is down (Redis restarting) must not
+        # undo them or stop the harvest consumer writing them
         log.warning("pre-flight checks of %d resources not queued (%s); "
                     "`ckan xloader submit` loads them later", len(resource_ids), e)
+        return 0
+    return len(resource_ids)
 
 
 def queue_new_dataset(pkg_dict: dict) -> int:
     """Queue the tabular resources of a dataset just created (a harvest, the API): xloader
-    itself only reacts to resource_create and to a changed URL. Returns how many."""
+    itself only reacts to resource_create and to a changed URL. Returns how many (held
+    ones included, see :func:`preflights_held`)."""
     import ckan.plugins as p
     if not p.plugin_loaded("xloader"):
         return 0
     from ckanext.xloader.utils import XLoaderFormats
-    from redis.exceptions import RedisError
-    queued = 0
-    for resource in pkg_dict.get("resources") or []:
-        if resource.get("id") and resource.get("url_type") not in ("datastore", "xloader") \
-                and XLoaderFormats.is_it_an_xloader_format(resource.get("format") or ""):
-            held = getattr(_held, "ids", None)
-            if held is not None:
-                held.append(resource["id"])
-                queued += 1
-                continue
-            try:
-                queue_preflight(resource["id"])
-            except RedisError as e:
-                # the dataset is saved: a job queue that is down (Redis restarting) must
-                # not undo it or stop the harvest consumer writing it
-                log.warning("pre-flight check of resource %s not queued (%s); "
-                            "`ckan xloader submit` loads it later", resource["id"], e)
-                continue
-            queued += 1
-    return queued
+    ids = [resource["id"] for resource in pkg_dict.get("resources") or []
+           if resource.get("id") and resource.get("url_type") not in ("datastore", "xloader")
+           and XLoaderFormats.is_it_an_xloader_format(resource.get("format") or "")]
+    held = getattr(_held, "ids", None)
+    if held is not None:
+        held.extend(ids)
+        return len(ids)
+    return queue_preflights(ids)
 
 
 def preflight(resource_id: str) -> None:
