@@ -19,7 +19,7 @@ rm -rf "$RUN/bench/harvest-search"
 "$ROOT/.venv/bin/migration-search" --port "$SEARCH_PORT" --data-dir "$RUN/bench/harvest-search" \
     --schema "$ROOT/config/solr/schema.xml" --log-level WARNING >"$RUN/bench/harvest-search.log" 2>&1 &
 SEARCH_PID=$!
-trap 'kill $SEARCH_PID 2>/dev/null || true' EXIT
+trap 'kill $SEARCH_PID 2>/dev/null && wait $SEARCH_PID 2>/dev/null || true' EXIT
 psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB" >/dev/null
 psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $DB OWNER ckan_default" >/dev/null
 sed -e "s#^sqlalchemy.url = .*#sqlalchemy.url = postgresql://ckan_default:pass@127.0.0.1/$DB#" \

@@ -10,6 +10,8 @@ from ckanext.harvest.model import HarvestObject
 
 from ckanext.migration.harvesting import batch
 
+from ..factories import dataset
+
 from .test_base import _name, harvest, pipeline, upstream  # noqa: F401 (fixtures)
 
 
@@ -80,6 +82,14 @@ def test_a_batch_records_each_datasets_activity_as_package_create_does(upstream,
         assert stored == helpers.call_action("package_show", id=shown["id"])
         assert [r["url"] for r in stored["resources"]] == \
             [r["url"] for r in shown["resources"]]
+    # who, what and for whom, as ckanext-activity records a package_create of the user
+    user = helpers.call_action("get_site_user")["name"]
+    own = helpers.call_action("package_create", {"user": user}, **dataset(
+        name="made-by-hand", owner_org=shown["owner_org"]))
+    made = model.Session.query(Activity).filter(Activity.object_id == own["id"]).one()
+    assert (activities[0].user_id, activities[0].activity_type,
+            activities[0].permission_labels, activities[0].data["actor"]) == \
+        (made.user_id, made.activity_type, made.permission_labels, made.data["actor"])
 
 
 @pipeline

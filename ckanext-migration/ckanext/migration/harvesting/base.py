@@ -265,10 +265,11 @@ class MigrationHarvester(HarvesterBase):
                     obj.guid, _describe(e, self.NAME))
         guid = first.guid  # read now: after a rollback it is read from the database
         imported = []  # (object, package id)
+        held = []  # loaded objects the batch's steps share (see _create_all)
         try:
             with tabular.preflights_held() as preflights:  # queued once committed
                 update = self._create_all(first, prepared, previous, context, results,
-                                          errors, imported)
+                                          errors, imported, held)
             if update is not None:  # the object in hand updates a dataset: alone
                 model.Session.rollback()  # the others are let go: their own turn
                 return {first.id: self._update(first, *update)}
@@ -309,9 +310,12 @@ class MigrationHarvester(HarvesterBase):
             twins.link(dataset, user, twins=found)
         return results
 
-    def _create_all(self, first, prepared, previous, context, results, errors, imported):
+    def _create_all(self, first, prepared, previous, context, results, errors, imported,
+                    held):
         """package_create of each new record in its savepoint (see _import); returns the
-        update the object in hand needs instead, if it does."""
+        update the object in hand needs instead, if it does. ``held`` keeps the new
+        datasets: the session holds what it loaded weakly, and each later step of the
+        batch (read-back, index, activity) would load them from the database again."""
         existing = self._existing_of(prepared, previous)
         owner_org = None
         for obj, package in prepared:
@@ -336,6 +340,7 @@ class MigrationHarvester(HarvesterBase):
                     # the read the index needs anyway
                     package_id = tk.get_action("package_create").__wrapped__(
                         dict(context), package)
+                    held.append(model.Package.get(package_id))
                     self._set_current(obj, before, package_id)
                     model.Session.flush()
             except tk.ValidationError as e:
