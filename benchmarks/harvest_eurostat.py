@@ -75,6 +75,7 @@ def run(args):
     harvester = p.get_plugin("migration_eurostat")
     site_user = tk.get_action("get_site_user")({"ignore_auth": True}, {})["name"]
     results = {}
+    statements = _Statements()
 
     def reset():
         model.repo.delete_all()
@@ -98,6 +99,7 @@ def run(args):
         for label in ("ours_first", "ours_rerun"):
             job = HarvestJobObj(source=source, run=False)
             profiler = _profiler(args)
+            sent = statements.n
             started = time.perf_counter()
             if args.consumers:
                 run_job_in_consumers(job, harvester, consumers)
@@ -108,8 +110,10 @@ def run(args):
                 profiler.disable()
                 profiler.dump_stats(os.path.join(args.profile, label + ".pstats"))
             model.Session.remove()
-            print("our import path, %s: %.1f datasets/s %s %s" % (
-                label.split("_")[1], results[label], report(job), stored()), flush=True)
+            print("our import path, %s: %.1f datasets/s %s %s%s" % (
+                label.split("_")[1], results[label], report(job), stored(),
+                "" if args.consumers else
+                ", %.1f SQL statements a dataset" % ((statements.n - sent) / n)), flush=True)
 
     for proc in consumers:
         proc.terminate()
@@ -124,14 +128,15 @@ def run(args):
     packages = [dict(mapping.to_package(harvester.to_record(e, {})), owner_org=org["id"])
                 for e in entries.values()]
     for label, action in (("naive_first", "package_create"), ("naive_rerun", "package_update")):
+        sent = statements.n
         started = time.perf_counter()
         for pkg in packages:
             data = dict(pkg, id=pkg["name"]) if action == "package_update" else dict(pkg)
             tk.get_action(action)(dict(context), data)
         results[label] = n / (time.perf_counter() - started)
         model.Session.remove()
-        print("naive path, %s: %.1f datasets/s" % (label.split("_")[1], results[label]),
-              flush=True)
+        print("naive path, %s: %.1f datasets/s, %.1f SQL statements a dataset" % (
+            label.split("_")[1], results[label], (statements.n - sent) / n), flush=True)
 
     print("first harvest: ours %.1f vs naive %.1f datasets/s (x%.2f)"
           % (results["ours_first"], results["naive_first"],
@@ -235,6 +240,19 @@ def report(job) -> dict:
     counts = Counter(status for (status,) in model.Session.query(HarvestObject.report_status)
                      .filter(HarvestObject.harvest_job_id == job.id))
     return {"job": HarvestJob.get(job.id).status, **counts}
+
+
+class _Statements:
+    """Counts the SQL statements this process sends (each a round trip to PostgreSQL);
+    with --consumers the import's are sent by the consumers, not counted here."""
+
+    def __init__(self):
+        import sqlalchemy as sa
+        self.n = 0
+        sa.event.listen(sa.engine.Engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args):
+        self.n += 1
 
 
 def _profiler(args):

@@ -170,7 +170,7 @@ def test_source(data_dict: dict) -> dict:
     except http.FetchError as e:
         raise tk.ValidationError({"url": [str(e)]})
     except Exception as e:  # noqa: BLE001 - what the source answered is the user's to fix
-        from ckanext.migration.harvesting.base import _describe
+        from ckanext.migration.harvesting.errors import describe as _describe
         probe = harvester.probe_url(url, parsed) if isinstance(
             harvester, MigrationHarvester) else url
         message = _describe(e, name)
