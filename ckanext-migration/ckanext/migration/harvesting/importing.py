@@ -152,7 +152,6 @@ class ImportStage:
                     package_id = tk.get_action("package_create").__wrapped__(
                         dict(context), package)
                     held.append(model.Package.get(package_id))
-                    self._set_current(obj, before, package_id)
                     model.Session.flush()
             except tk.ValidationError as e:
                 errors[obj.id] = "%s: the mapped dataset does not validate: %s" % (
@@ -163,6 +162,11 @@ class ImportStage:
                 continue
             imported.append((obj, package_id))
             results[obj.id] = True
+        # after the loop, the objects' rows in one statement, not one each inside the
+        # savepoints; flushed before indexing, whose harvest extras read them
+        for obj, package_id in imported:
+            self._set_current(obj, previous.get(obj.guid), package_id)
+        model.Session.flush()
         return None
 
     def _update(self, harvest_object, previous, pkg, package):
