@@ -100,12 +100,14 @@ def run(args):
             job = HarvestJobObj(source=source, run=False)
             profiler = _profiler(args)
             sent = statements.n
+            cpu = _CPU(consumers)
             started = time.perf_counter()
             if args.consumers:
                 run_job_in_consumers(job, harvester, consumers)
             else:
                 run_job(job, harvester)
             results[label] = n / (time.perf_counter() - started)
+            cpu = cpu.used()
             if profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(os.path.join(args.profile, label + ".pstats"))
@@ -114,6 +116,9 @@ def run(args):
                 label.split("_")[1], results[label], report(job), stored(),
                 "" if args.consumers else
                 ", %.1f SQL statements a dataset" % ((statements.n - sent) / n)), flush=True)
+            print("  CPU time a dataset: " + ", ".join(
+                "%s %.1f ms" % (who, 1000.0 * seconds / n) for who, seconds in cpu.items()),
+                flush=True)
 
     for proc in consumers:
         proc.terminate()
@@ -129,14 +134,19 @@ def run(args):
                 for e in entries.values()]
     for label, action in (("naive_first", "package_create"), ("naive_rerun", "package_update")):
         sent = statements.n
+        cpu = _CPU([])
         started = time.perf_counter()
         for pkg in packages:
             data = dict(pkg, id=pkg["name"]) if action == "package_update" else dict(pkg)
             tk.get_action(action)(dict(context), data)
         results[label] = n / (time.perf_counter() - started)
+        cpu = cpu.used()
         model.Session.remove()
         print("naive path, %s: %.1f datasets/s, %.1f SQL statements a dataset" % (
             label.split("_")[1], results[label], (statements.n - sent) / n), flush=True)
+        print("  CPU time a dataset: " + ", ".join(
+            "%s %.1f ms" % (who, 1000.0 * seconds / n) for who, seconds in cpu.items()),
+            flush=True)
 
     print("first harvest: ours %.1f vs naive %.1f datasets/s (x%.2f)"
           % (results["ours_first"], results["naive_first"],
@@ -169,19 +179,24 @@ def start_consumers(ini, n):
     once each has loaded CKAN and waits on the queue (its CPU time stands still)."""
     import subprocess
     ckan = os.path.join(os.path.dirname(sys.executable), "ckan")
+    logs = os.path.join(os.path.dirname(os.path.abspath(ini)), "consumer-%d.log")
     procs = [subprocess.Popen([ckan, "-c", ini, "harvester", "fetch-consumer"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-             for _ in range(n)]
+                              stdout=subprocess.DEVNULL,
+                              stderr=open(logs % i, "w"))
+             for i in range(n)]
+    for i, proc in enumerate(procs):
+        proc.log = logs % i
 
     def cpu(proc):
-        with open("/proc/%d/stat" % proc.pid) as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
+        return _cpu_ticks(proc.pid) or 0
     before = [-1] * n
     for _ in range(240):
         time.sleep(1)
-        if any(proc.poll() is not None for proc in procs):
-            sys.exit("a fetch consumer exited at start")
+        for proc in procs:
+            if proc.poll() is not None:
+                with open(proc.log) as f:
+                    sys.exit("a fetch consumer exited at start (exit code %s):\n%s"
+                             % (proc.returncode, "".join(f.readlines()[-30:])))
         now = [cpu(proc) for proc in procs]
         if now == before:
             return procs
@@ -211,9 +226,14 @@ def run_job_in_consumers(job, harvester, consumers):
             HarvestObject.state.in_(("WAITING", "FETCH", "IMPORT"))).scalar()
         if not left:
             break
-        if any(proc.poll() is not None for proc in consumers):
-            sys.exit("a fetch consumer exited during the harvest")
-        time.sleep(0.1)
+        for proc in consumers:
+            if proc.poll() is not None:
+                with open(proc.log) as f:
+                    sys.exit("a fetch consumer exited during the harvest (exit code %s); "
+                             "the end of its log, %s:\n%s"
+                             % (proc.returncode, proc.log, "".join(f.readlines()[-30:])))
+        # the count costs PostgreSQL a few ms: polled often, it would slow the consumers
+        time.sleep(0.5)
     tk.get_action("harvest_jobs_run")({"ignore_auth": True}, {})
 
 
@@ -240,6 +260,65 @@ def report(job) -> dict:
     counts = Counter(status for (status,) in model.Session.query(HarvestObject.report_status)
                      .filter(HarvestObject.harvest_job_id == job.id))
     return {"job": HarvestJob.get(job.id).status, **counts}
+
+
+def _cpu_ticks(pid):
+    """User and system CPU time of a process, in clock ticks; None once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])
+
+
+class _CPU:
+    """CPU time used from now to ``used()`` by the fetch consumers ("import"; without them,
+    this process), this process besides them ("gather"), the search service and PostgreSQL.
+    On a machine whose speed varies from run to run, a steadier figure than datasets/s for
+    comparing two versions of the code, and it says which process the time goes to."""
+
+    def __init__(self, consumers):
+        import ckan.plugins.toolkit as tk
+        self.consumers = [proc.pid for proc in consumers] or [os.getpid()]
+        self.search_port = tk.config["solr_url"].split("/solr")[0].rsplit(":", 1)[-1]
+        self.before = self._read()
+
+    def _read(self) -> dict:
+        """{pid: (group, ticks)}"""
+        out = {}
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    args = f.read().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            if int(pid) in self.consumers:
+                group = "import"
+            elif int(pid) == os.getpid():
+                group = "gather"
+            elif args.startswith("postgres"):
+                group = "PostgreSQL"
+            elif "migration-search" in args and "--port %s " % self.search_port in args:
+                group = "search service"
+            else:
+                continue
+            ticks = _cpu_ticks(int(pid))
+            if ticks is not None:
+                out[pid] = (group, ticks)
+        return out
+
+    def used(self) -> dict:
+        """{group: CPU seconds} (a process that ended meanwhile is not counted)."""
+        after = self._read()
+        used = dict.fromkeys(("gather", "import", "PostgreSQL", "search service"), 0)
+        for pid, (group, ticks) in after.items():
+            used[group] += ticks - self.before.get(pid, (group, 0))[1]
+        tick = os.sysconf("SC_CLK_TCK")
+        return {group: ticks / tick for group, ticks in used.items()
+                if group != "gather" or ticks}
 
 
 class _Statements:

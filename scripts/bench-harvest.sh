@@ -24,7 +24,7 @@ psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $DB" >/dev/null
 psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $DB OWNER ckan_default" >/dev/null
 sed -e "s#^sqlalchemy.url = .*#sqlalchemy.url = postgresql://ckan_default:pass@127.0.0.1/$DB#" \
     -e "s#^solr_url = .*#solr_url = http://127.0.0.1:$SEARCH_PORT/solr/bench#" \
-    -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/3#" \
+    -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/3?socket_timeout=86400#" \
     -e "s#^ckan.harvest.mq.type = redis#&\nckan.harvest.mq.redis_db = 3#" \
     -e "/^\[logger_ckan/,/^level/s#^level = .*#level = WARNING#" \
     "$RUN/ckan.ini" > "$RUN/bench/harvest.ini"

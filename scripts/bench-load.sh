@@ -37,7 +37,7 @@ sed -e "s#^sqlalchemy.url = .*#sqlalchemy.url = postgresql://$DB_USER:$DB_PASS@$
     -e "s#^ckan.datastore.read_url = .*#ckan.datastore.read_url = postgresql://$DS_RO_USER:$DB_PASS@$PG_HOST/$DSDB#" \
     -e "s#^solr_url = .*#solr_url = http://127.0.0.1:$SEARCH_PORT/solr/bench#" \
     -e "s#^ckanext.migration.search_service_url = .*#ckanext.migration.search_service_url = http://127.0.0.1:$SEARCH_PORT/solr/bench#" \
-    -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/3#" \
+    -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/3?socket_timeout=86400#" \
     "$RUN/ckan.ini" > "$INI"
 for args in "db init" "db upgrade -p activity" "db upgrade -p harvest"; do
     # shellcheck disable=SC2086

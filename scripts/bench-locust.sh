@@ -47,7 +47,7 @@ sed -e "s#^sqlalchemy.url = .*#sqlalchemy.url = postgresql://ckan_default:pass@1
     -e "s#^solr_url = .*#solr_url = $SOLR#" \
     -e "s#^ckanext.migration.search_service_url = .*#ckanext.migration.search_service_url = $SOLR#" \
     -e "s#^ckan.site_url = .*#ckan.site_url = http://127.0.0.1:$CKAN_PORT#" \
-    -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/$REDIS_DB#" \
+    -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/$REDIS_DB?socket_timeout=86400#" \
     -e "s#^ckan.harvest.mq.redis_db = .*#ckan.harvest.mq.redis_db = $REDIS_DB#" \
     -e "s#^ckan.storage_path = .*#ckan.storage_path = $OUT/storage#" \
     -e "s#^ckanext.dcat.rdf.profiles = \(.*\)#ckanext.dcat.rdf.profiles = \1\nckanext.dcat.datasets_per_page = $PER_PAGE#" \

@@ -42,7 +42,7 @@ sed -e "s#^sqlalchemy.url = .*#sqlalchemy.url = postgresql://ckan_default:pass@1
     -e "/^ckanext.migration.export.max_rows = /d" \
     -e "s#^ckanext.migration.search_service_url = .*#ckanext.migration.search_service_url = $SOLR#" \
     -e "s#^ckan.site_url = .*#ckan.site_url = http://127.0.0.1:$CKAN_PORT#" \
-    -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/$REDIS_DB#" \
+    -e "s#^ckan.redis.url = .*#ckan.redis.url = redis://127.0.0.1:6379/$REDIS_DB?socket_timeout=86400#" \
     -e "s#^ckan.harvest.mq.redis_db = .*#ckan.harvest.mq.redis_db = $REDIS_DB#" \
     -e "s#^ckan.storage_path = .*#ckan.storage_path = $OUT/storage#" \
     "$RUN/ckan.ini" > "$OUT/ckan.ini"

@@ -2,6 +2,7 @@
 own outcome, a bad one fails alone, nothing is half-written, the index ends equal to the
 database, and unchanged records of a re-run are settled by gather."""
 import pytest
+import sqlalchemy as sa
 
 from ckan import model
 from ckan.tests import helpers
@@ -139,3 +140,59 @@ def test_a_batch_queues_the_preflight_checks_of_what_it_saved_once_committed(
                    for j in jobs.get_queue().jobs)
     finally:
         jobs.get_queue().empty()
+
+
+@pytest.fixture
+def refusing_database():
+    """A trigger that makes PostgreSQL itself refuse a dataset whose title it names, with
+    the SQLSTATE the test gives (what validation cannot foresee: a constraint, a value too
+    long for a column)."""
+    created = []
+
+    def refuse(title, sqlstate):
+        model.Session.execute(sa.text("""
+            CREATE OR REPLACE FUNCTION test_refuse_package() RETURNS trigger AS $$
+            BEGIN
+                IF NEW.title = '%s' THEN
+                    RAISE EXCEPTION 'the test refuses %%', NEW.title USING ERRCODE = '%s';
+                END IF;
+                RETURN NEW;
+            END $$ LANGUAGE plpgsql;
+            CREATE TRIGGER test_refuse_package BEFORE INSERT ON package
+                FOR EACH ROW EXECUTE FUNCTION test_refuse_package();""" % (title, sqlstate)))
+        model.Session.commit()
+        created.append(True)
+    yield refuse
+    if created:
+        model.Session.remove()
+        model.Session.execute(sa.text(
+            "DROP TRIGGER IF EXISTS test_refuse_package ON package; "
+            "DROP FUNCTION IF EXISTS test_refuse_package()"))
+        model.Session.commit()
+
+
+@pipeline
+@pytest.mark.ckan_config("ckanext.migration.harvest.import_batch", "4")
+@pytest.mark.parametrize("sqlstate", ["23514", "22001"],
+                         ids=["check_violation", "value_too_long"])
+def test_a_record_the_database_refuses_fails_alone_in_its_batch(
+        upstream, harvest, refusing_database, sqlstate):
+    refusing_database("Dataset refused", sqlstate)
+    upstream.publish("a", "b")
+    upstream.publish("refused", title="Dataset refused")
+    upstream.publish("c", "d")
+    job, _ = harvest.run()
+
+    assert harvest.report(job) == {"added": 4, "errored": 1}
+    [error] = harvest.errors(job)
+    assert error.startswith("refused: the database refused the change, so the dataset was "
+                            "not saved; it will be harvested again on the next run "
+                            "(the test refuses Dataset refused")
+    # batches were used, and the refused record left nothing behind
+    assert sum(batch.OUTCOME_KEY in {e.key for e in o.extras} for o in _objects(job)) >= 2
+    names = {_name(g) for g in "abcd"}
+    assert _harvested() == _indexed() == names
+    refused = [o for o in _objects(job) if o.guid == "refused"][0]
+    assert refused.state == "ERROR" and not refused.current and refused.package_id is None
+    assert model.Session.query(model.Package).filter(
+        model.Package.title == "Dataset refused").count() == 0

@@ -119,14 +119,20 @@ def one_index_request():
 def savepoint():
     """A record's savepoint. package_create answers a validation error with
     Session.rollback(), which would undo the whole batch: within this block (and this
-    thread) that rollback undoes the record's savepoint only."""
+    thread) that rollback undoes the record's savepoint only. When the database refuses
+    the record's rows, the savepoint is rolled back and the batch goes on."""
     session = model.Session
     nested = session.begin_nested()
     thread = threading.get_ident()
     whole = session.rollback
 
+    def still_open():
+        # a failed flush leaves the savepoint inactive but open: it must still be rolled
+        # back, or the session refuses every later statement of the batch
+        return session().get_nested_transaction() is nested
+
     def rollback():
-        if threading.get_ident() == thread and nested.is_active:
+        if threading.get_ident() == thread and still_open():
             nested.rollback()
         else:
             whole()
@@ -134,7 +140,7 @@ def savepoint():
     try:
         yield nested
     except BaseException:
-        if nested.is_active:
+        if still_open():
             try:
                 nested.rollback()
             except Exception:  # the connection lost: the caller handles the first error
