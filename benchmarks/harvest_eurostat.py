@@ -116,9 +116,7 @@ def run(args):
                 label.split("_")[1], results[label], report(job), stored(),
                 "" if args.consumers else
                 ", %.1f SQL statements a dataset" % ((statements.n - sent) / n)), flush=True)
-            print("  CPU time a dataset: " + ", ".join(
-                "%s %.1f ms" % (who, 1000.0 * seconds / n) for who, seconds in cpu.items()),
-                flush=True)
+            print(_cpu_line(cpu, n), flush=True)
 
     for proc in consumers:
         proc.terminate()
@@ -144,9 +142,7 @@ def run(args):
         model.Session.remove()
         print("naive path, %s: %.1f datasets/s, %.1f SQL statements a dataset" % (
             label.split("_")[1], results[label], (statements.n - sent) / n), flush=True)
-        print("  CPU time a dataset: " + ", ".join(
-            "%s %.1f ms" % (who, 1000.0 * seconds / n) for who, seconds in cpu.items()),
-            flush=True)
+        print(_cpu_line(cpu, n), flush=True)
 
     print("first harvest: ours %.1f vs naive %.1f datasets/s (x%.2f)"
           % (results["ours_first"], results["naive_first"],
@@ -192,11 +188,7 @@ def start_consumers(ini, n):
     before = [-1] * n
     for _ in range(240):
         time.sleep(1)
-        for proc in procs:
-            if proc.poll() is not None:
-                with open(proc.log) as f:
-                    sys.exit("a fetch consumer exited at start (exit code %s):\n%s"
-                             % (proc.returncode, "".join(f.readlines()[-30:])))
+        _exit_if_gone(procs, "at start")
         now = [cpu(proc) for proc in procs]
         if now == before:
             return procs
@@ -226,12 +218,7 @@ def run_job_in_consumers(job, harvester, consumers):
             HarvestObject.state.in_(("WAITING", "FETCH", "IMPORT"))).scalar()
         if not left:
             break
-        for proc in consumers:
-            if proc.poll() is not None:
-                with open(proc.log) as f:
-                    sys.exit("a fetch consumer exited during the harvest (exit code %s); "
-                             "the end of its log, %s:\n%s"
-                             % (proc.returncode, proc.log, "".join(f.readlines()[-30:])))
+        _exit_if_gone(consumers, "during the harvest")
         # the count costs PostgreSQL a few ms: polled often, it would slow the consumers
         time.sleep(0.5)
     tk.get_action("harvest_jobs_run")({"ignore_auth": True}, {})
@@ -260,6 +247,21 @@ def report(job) -> dict:
     counts = Counter(status for (status,) in model.Session.query(HarvestObject.report_status)
                      .filter(HarvestObject.harvest_job_id == job.id))
     return {"job": HarvestJob.get(job.id).status, **counts}
+
+
+def _exit_if_gone(consumers, when):
+    """Stop the benchmark, with the end of its log, when a fetch consumer has exited."""
+    for proc in consumers:
+        if proc.poll() is not None:
+            with open(proc.log) as f:
+                sys.exit("a fetch consumer exited %s (exit code %s); the end of its log, "
+                         "%s:\n%s" % (when, proc.returncode, proc.log,
+                                      "".join(f.readlines()[-30:])))
+
+
+def _cpu_line(cpu, n) -> str:
+    return "  CPU time a dataset: " + ", ".join(
+        "%s %.1f ms" % (who, 1000.0 * seconds / n) for who, seconds in cpu.items())
 
 
 def _cpu_ticks(pid):
