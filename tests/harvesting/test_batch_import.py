@@ -7,7 +7,9 @@ import sqlalchemy as sa
 from ckan import model
 from ckan.tests import helpers
 from ckanext.activity.model import Activity
+from ckanext.harvest import queue
 from ckanext.harvest.model import HarvestObject
+from ckanext.harvest.tests.factories import HarvestJobObj
 
 from ckanext.migration.harvesting import batch
 
@@ -91,6 +93,32 @@ def test_a_batch_records_each_datasets_activity_as_package_create_does(upstream,
     assert (activities[0].user_id, activities[0].activity_type,
             activities[0].permission_labels, activities[0].data["actor"]) == \
         (made.user_id, made.activity_type, made.permission_labels, made.data["actor"])
+
+
+@pipeline
+@pytest.mark.ckan_config("ckanext.migration.harvest.import_batch", "2")
+def test_an_object_is_done_in_the_commit_that_saves_its_dataset(upstream, harvest):
+    """A fetch consumer killed between import_stage's commit and the state that
+    ckanext-harvest's fetch_and_import_stages writes after it leaves no dataset
+    imported whose object is not done (the harvest doctor would count it as not
+    processed)."""
+    upstream.publish("a", "b", "c")
+    job = HarvestJobObj(source=harvest.source, run=False)
+    job.status = "Running"
+    job.save()
+    in_hand = HarvestObject.get(queue.gather_stage(harvest.harvester, job)[0])
+    in_hand.state = "IMPORT"  # as fetch_and_import_stages leaves it before import_stage
+    in_hand.save()
+    assert harvest.harvester.import_stage(in_hand) is True
+    model.Session.remove()  # killed here: what fetch_and_import_stages would write is lost
+
+    done = {o.guid: (o.state, o.report_status, o.current)
+            for o in _objects(job) if o.package_id}
+    assert len(done) == 2 and in_hand.guid in done  # the object in hand and one more
+    assert set(done.values()) == {("COMPLETE", "added", True)}
+    assert _harvested() == _indexed() == {_name(g) for g in done}
+    waiting = [o for o in _objects(job) if not o.package_id]
+    assert [o.state for o in waiting] == ["WAITING"]
 
 
 @pipeline

@@ -70,15 +70,20 @@ def outcome(harvest_object):
     return None
 
 
-def record(harvest_object, result) -> None:
-    """An object that came along is done, in the batch's transaction: its outcome and
-    the bookkeeping ckanext-harvest's fetch_and_import_stages would write (states,
-    times, report status; a batch only creates, so "added")."""
+def record(harvest_object, result, in_hand=False) -> None:
+    """An object of the batch is done, in the batch's transaction: the bookkeeping
+    ckanext-harvest's fetch_and_import_stages would write (states, times, report
+    status; a batch only creates, so "added") and, for an object that came along, its
+    outcome. The object in hand is recorded too, though fetch_and_import_stages writes
+    it again after import_stage: a consumer killed between the two commits would leave
+    a dataset imported and its object not done."""
     value = {True: "imported", "unchanged": "unchanged"}.get(result, "error")
-    harvest_object.extras.append(HarvestObjectExtra(key=OUTCOME_KEY, value=value))
     now = dt.datetime.utcnow()
-    harvest_object.fetch_started = harvest_object.fetch_finished = now
-    harvest_object.import_started = harvest_object.import_finished = now
+    if not in_hand:
+        harvest_object.extras.append(HarvestObjectExtra(key=OUTCOME_KEY, value=value))
+        harvest_object.fetch_started = harvest_object.fetch_finished = now
+        harvest_object.import_started = now
+    harvest_object.import_finished = now
     harvest_object.state = "ERROR" if value == "error" else "COMPLETE"
     harvest_object.report_status = {"imported": "added", "unchanged": "not modified",
                                     "error": "errored"}[value]

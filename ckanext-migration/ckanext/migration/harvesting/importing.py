@@ -95,8 +95,8 @@ class ImportStage:
                 if obj.id in errors:
                     self._add_object_error(errors[obj.id], obj)
                     results[obj.id] = False
-                if obj is not first and obj.id in results:
-                    batch.record(obj, results[obj.id])
+                if obj.id in results:
+                    batch.record(obj, results[obj.id], in_hand=obj is first)
             model.Session.commit()
         except SearchIndexError as e:
             # nothing of the batch was saved: said on the object in hand instead of
