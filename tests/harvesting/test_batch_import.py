@@ -121,6 +121,47 @@ def test_an_object_is_done_in_the_commit_that_saves_its_dataset(upstream, harves
     assert [o.state for o in waiting] == ["WAITING"]
 
 
+def _locked_elsewhere(ids, nowait=False):
+    """Another connection's transaction holding the rows of ``ids`` locked, as another
+    consumer's batch does; the caller closes it."""
+    conn = model.meta.engine.connect()
+    conn.begin()
+    conn.execute(sa.text("SELECT id FROM harvest_object WHERE id = ANY(:ids) FOR UPDATE"
+                         + (" NOWAIT" if nowait else "")), {"ids": list(ids)})
+    return conn
+
+
+@pipeline
+def test_near_the_end_of_a_job_a_batch_takes_half_of_what_no_other_batch_holds(
+        upstream, harvest):
+    upstream.publish(*["r%02d" % i for i in range(30)])
+    job = HarvestJobObj(source=harvest.source, run=False)
+    job.status = "Running"
+    job.save()
+    ids = queue.gather_stage(harvest.harvester, job)
+    in_hand = HarvestObject.get(ids[0])
+    others = [i for i in ids if i != in_hand.id]
+    held = set(others[:20])
+    elsewhere = _locked_elsewhere(held)  # another consumer's batch
+    try:
+        # many waiting: the whole batch, from what is free
+        claimed = {o.id for o in batch.claim(in_hand, "status", 5)}
+        assert len(claimed) == 5 and not claimed & held
+        model.Session.rollback()
+        # near the end: half of the 9 that are free, none of the held ones
+        claimed = {o.id for o in batch.claim(in_hand, "status", 9)}
+        assert len(claimed) == 5 and not claimed & held
+        # counting them did not keep the others locked: another consumer takes them
+        rest = set(others) - held - claimed
+        assert len(rest) == 4
+        _locked_elsewhere(rest, nowait=True).close()
+    finally:
+        model.Session.rollback()
+        elsewhere.close()
+    # none held elsewhere: half of the 29, though the batch could take 20
+    assert len(batch.claim(in_hand, "status", 20)) == 15
+
+
 @pipeline
 def test_a_rerun_settles_unchanged_records_in_gather(upstream, harvest):
     upstream.publish("a", "b", "c")

@@ -39,9 +39,40 @@ def claim(harvest_object, status_key: str, limit: int) -> list:
     consumers never take the same object; one that dies leaves them waiting for their own
     queue messages. Taken from the end of the job: the queue hands out messages from its
     start, so another consumer's next object is not one this batch holds (it would wait
-    for this batch's commit to mark its object taken)."""
+    for this batch's commit to mark its object taken). Near the end of the job, see
+    :func:`fair_share`."""
     if limit <= 0:
         return []
+    waiting = _waiting(harvest_object, status_key)
+    return (waiting.order_by(HarvestObject.gathered.desc(), HarvestObject.id.desc())
+            # record() appends to their extras: one query for all, not one each
+            .options(sa.orm.selectinload(HarvestObject.extras))
+            .limit(fair_share(waiting, limit))
+            .with_for_update(skip_locked=True, of=HarvestObject)
+            .all())
+
+
+def fair_share(waiting, limit: int) -> int:
+    """How many of the ``waiting`` objects a batch takes: ``limit`` while there are many;
+    near the end of the job, half of those no other batch holds (at least one), so that
+    the consumers finish together instead of one importing a whole batch while the
+    others have nothing left to do."""
+    if waiting.order_by(None).count() > 4 * limit:  # no lock: counts others' batches too
+        return limit
+    # the objects other batches hold are locked: count the others by locking them in a
+    # savepoint whose rollback releases them at once
+    savepoint = model.Session.begin_nested()
+    try:
+        free = len(waiting.with_entities(HarvestObject.id)
+                   .with_for_update(skip_locked=True, of=HarvestObject).all())
+    finally:
+        savepoint.rollback()
+    return min(limit, max(1, (free + 1) // 2))
+
+
+def _waiting(harvest_object, status_key: str):
+    """The other objects of ``harvest_object``'s job that wait for a new record's
+    import and that no batch has done yet."""
     status = sa.orm.aliased(HarvestObjectExtra)
     done = sa.orm.aliased(HarvestObjectExtra)
     return (model.Session.query(HarvestObject)
@@ -53,13 +84,7 @@ def claim(harvest_object, status_key: str, limit: int) -> list:
                     HarvestObject.state == "WAITING",
                     HarvestObject.id != harvest_object.id,
                     status.value == "new",
-                    done.id.is_(None))
-            .order_by(HarvestObject.gathered.desc(), HarvestObject.id.desc())
-            # record() appends to their extras: one query for all, not one each
-            .options(sa.orm.selectinload(HarvestObject.extras))
-            .limit(limit)
-            .with_for_update(skip_locked=True, of=HarvestObject)
-            .all())
+                    done.id.is_(None)))
 
 
 def outcome(harvest_object):

@@ -252,13 +252,15 @@ def unqueue(job_ids: Iterable[str] = (), object_ids: Iterable[str] = ()) -> None
     if tk.config.get("ckan.harvest.mq.type") != "redis":
         return
     try:
-        redis = queue.get_connection()
-        for key, routing, ids in (("harvest_job_id", queue.get_gather_routing_key(), job_ids),
-                                  ("harvest_object_id", queue.get_fetch_routing_key(),
-                                   object_ids)):
-            for id_ in ids:
-                redis.lrem(routing, 0, json.dumps({key: id_}))
-                redis.delete("%s:%s" % (routing, id_))
+        # one round trip (a batch takes a few hundred objects' messages off)
+        with queue.get_connection().pipeline(transaction=False) as pipe:
+            for key, routing, ids in (
+                    ("harvest_job_id", queue.get_gather_routing_key(), job_ids),
+                    ("harvest_object_id", queue.get_fetch_routing_key(), object_ids)):
+                for id_ in ids:
+                    pipe.lrem(routing, 0, json.dumps({key: id_}))
+                    pipe.delete("%s:%s" % (routing, id_))
+            pipe.execute()
     except Exception:  # the database is the truth; queue leftovers are errored on pickup
         log.exception("harvest doctor: could not clean the queues")
 
