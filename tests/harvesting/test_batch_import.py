@@ -12,6 +12,7 @@ from ckanext.harvest.model import HarvestObject
 from ckanext.harvest.tests.factories import HarvestJobObj
 
 from ckanext.migration.harvesting import batch
+from ckanext.migration.harvesting.importing import STATUS_KEY
 
 from ..factories import dataset
 
@@ -95,6 +96,15 @@ def test_a_batch_records_each_datasets_activity_as_package_create_does(upstream,
         (made.user_id, made.activity_type, made.permission_labels, made.data["actor"])
 
 
+def _gathered(harvest):
+    """A running job of ``harvest``'s source after gather (nothing fetched or imported
+    yet): the job and its objects' ids."""
+    job = HarvestJobObj(source=harvest.source, run=False)
+    job.status = "Running"
+    job.save()
+    return job, queue.gather_stage(harvest.harvester, job)
+
+
 @pipeline
 @pytest.mark.ckan_config("ckanext.migration.harvest.import_batch", "2")
 def test_an_object_is_done_in_the_commit_that_saves_its_dataset(upstream, harvest):
@@ -103,10 +113,8 @@ def test_an_object_is_done_in_the_commit_that_saves_its_dataset(upstream, harves
     imported whose object is not done (the harvest doctor would count it as not
     processed)."""
     upstream.publish("a", "b", "c")
-    job = HarvestJobObj(source=harvest.source, run=False)
-    job.status = "Running"
-    job.save()
-    in_hand = HarvestObject.get(queue.gather_stage(harvest.harvester, job)[0])
+    job, ids = _gathered(harvest)
+    in_hand = HarvestObject.get(ids[0])
     in_hand.state = "IMPORT"  # as fetch_and_import_stages leaves it before import_stage
     in_hand.save()
     assert harvest.harvester.import_stage(in_hand) is True
@@ -135,21 +143,18 @@ def _locked_elsewhere(ids, nowait=False):
 def test_near_the_end_of_a_job_a_batch_takes_half_of_what_no_other_batch_holds(
         upstream, harvest):
     upstream.publish(*["r%02d" % i for i in range(30)])
-    job = HarvestJobObj(source=harvest.source, run=False)
-    job.status = "Running"
-    job.save()
-    ids = queue.gather_stage(harvest.harvester, job)
+    _, ids = _gathered(harvest)
     in_hand = HarvestObject.get(ids[0])
     others = [i for i in ids if i != in_hand.id]
     held = set(others[:20])
     elsewhere = _locked_elsewhere(held)  # another consumer's batch
     try:
         # many waiting: the whole batch, from what is free
-        claimed = {o.id for o in batch.claim(in_hand, "status", 5)}
+        claimed = {o.id for o in batch.claim(in_hand, STATUS_KEY, 5)}
         assert len(claimed) == 5 and not claimed & held
         model.Session.rollback()
         # near the end: half of the 9 that are free, none of the held ones
-        claimed = {o.id for o in batch.claim(in_hand, "status", 9)}
+        claimed = {o.id for o in batch.claim(in_hand, STATUS_KEY, 9)}
         assert len(claimed) == 5 and not claimed & held
         # counting them did not keep the others locked: another consumer takes them
         rest = set(others) - held - claimed
@@ -159,7 +164,7 @@ def test_near_the_end_of_a_job_a_batch_takes_half_of_what_no_other_batch_holds(
         model.Session.rollback()
         elsewhere.close()
     # none held elsewhere: half of the 29, though the batch could take 20
-    assert len(batch.claim(in_hand, "status", 20)) == 15
+    assert len(batch.claim(in_hand, STATUS_KEY, 20)) == 15
 
 
 @pipeline
