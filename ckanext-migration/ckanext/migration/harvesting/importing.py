@@ -18,7 +18,8 @@ import ckan.plugins.toolkit as tk
 import pysolr
 import sqlalchemy as sa
 from ckan import logic, model
-from ckan.lib.search import SearchIndexError
+from ckan.lib.search import SearchError, SearchIndexError
+from ckan.lib.search.common import SolrConnectionError
 from ckanext.harvest.model import HarvestObject, HarvestObjectError
 
 from ckanext.migration import tabular
@@ -119,9 +120,14 @@ class ImportStage:
         tabular.queue_preflights([i for i in preflights if i in saved])
         datasets = [shown[package_id] for package_id in package_ids]
         user = {"user": context["user"], "ignore_auth": True}
-        for dataset, found in zip(datasets, twins.find_many(datasets, user)
-                                  if datasets else []):
-            twins.link(dataset, user, twins=found)
+        try:
+            for dataset, found in zip(datasets, twins.find_many(datasets, user)
+                                      if datasets else []):
+                twins.link(dataset, user, twins=found)
+        except (SearchError, SearchIndexError, SolrConnectionError) as e:
+            # the batch is committed: a search service that died since must not stop the
+            # consumer (the job would never finish); the twins are left unlinked
+            log.warning("twins of %d harvested datasets not linked: %s", len(datasets), e)
         return results
 
     def _create_all(self, first, prepared, previous, context, results, errors, imported,
